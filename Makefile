@@ -1,0 +1,68 @@
+# ServiceFlow — `make run` (embedded demo) and `make test` (the CI suite on PostgreSQL and Redis).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+PYTHON ?= python3
+UV ?= $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := $(CURDIR)/var/tools/bin/uv
+endif
+RUN := $(UV) run --frozen
+
+TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.base \
+	DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/serviceflow} \
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
+
+.PHONY: help install services run test lint schema bench fmt
+
+help:
+	@echo "make run   - install, migrate, load demo data, serve on :$(PORT) with a Celery worker + beat"
+	@echo "make test  - install, start PostgreSQL/Redis if needed, lint, validate OpenAPI, run pytest"
+	@echo "make bench - measure API-key authentication"
+
+$(CURDIR)/var/tools/bin/uv:
+	$(PYTHON) -m venv $(CURDIR)/var/tools
+	$(CURDIR)/var/tools/bin/pip install --quiet --disable-pip-version-check uv
+
+install: $(UV)
+	$(UV) sync --frozen --quiet
+
+# Start PostgreSQL and Redis when they are installed here but not running.
+services:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null; then \
+		echo "starting PostgreSQL"; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | sort -V | tail -1) main start; \
+	fi
+	@if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && command -v redis-server >/dev/null; then \
+		echo "starting Redis"; \
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
+	fi
+	@for i in $$(seq 1 30); do \
+		pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && exit 0; \
+		sleep 1; \
+	done; echo "PostgreSQL or Redis is not reachable on 127.0.0.1" >&2; exit 1
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+schema: install
+	$(TEST_ENV) $(RUN) python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+
+test: install services lint schema
+	$(TEST_ENV) $(RUN) pytest -q --benchmark-skip
+
+bench: install services
+	$(TEST_ENV) $(RUN) pytest -q tests/benchmarks --benchmark-only
+
+fmt: install
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+run: install
+	DJANGO_DEBUG=true $(RUN) python manage.py migrate --noinput
+	@DJANGO_DEBUG=true $(RUN) python manage.py load_demo --base-url http://127.0.0.1:$(PORT)
+	@trap 'kill 0' EXIT INT TERM; \
+	DJANGO_DEBUG=true $(RUN) celery -A config worker --beat --loglevel INFO --concurrency 2 & \
+	DJANGO_DEBUG=true $(RUN) python manage.py runserver 0.0.0.0:$(PORT)

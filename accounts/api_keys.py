@@ -1,0 +1,130 @@
+"""API-key material: format, argon2id hashing and the verification cache.
+
+A key reads `sf_<prefix>_<secret>`. The prefix is public and finds the row; the secret is
+checked against an argon2id hash. A successful check is cached under an HMAC of the whole
+key, so the steady state costs one cache round trip instead of an argon2id run; revocation
+writes a marker the same round trip reads (docs/adr/0002-api-keys.md).
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache as memoize
+
+from argon2 import PasswordHasher, Type
+from argon2.exceptions import InvalidHashError, VerificationError
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from accounts.models import ApiKey
+from accounts.principal import Principal
+
+KEY_PATTERN = re.compile(r"^sf_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{43})$")
+
+
+class InvalidApiKey(Exception):
+    """The presented key is malformed, unknown, wrong, revoked or expired."""
+
+
+@dataclass(frozen=True)
+class NewKeyMaterial:
+    prefix: str
+    plaintext: str
+    secret_hash: str
+
+
+@memoize
+def _hasher() -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=settings.API_KEY_ARGON2_TIME_COST,
+        memory_cost=settings.API_KEY_ARGON2_MEMORY_KIB,
+        parallelism=settings.API_KEY_ARGON2_PARALLELISM,
+        hash_len=32,
+        salt_len=16,
+        type=Type.ID,
+    )
+
+
+def generate_key_material() -> NewKeyMaterial:
+    """Make a fresh key; the plaintext exists only in the returned object."""
+    prefix = secrets.token_hex(6)
+    plaintext = f"sf_{prefix}_{secrets.token_urlsafe(32)}"
+    return NewKeyMaterial(prefix=prefix, plaintext=plaintext, secret_hash=_hasher().hash(plaintext))
+
+
+def split_key(plaintext: str) -> str:
+    """Return the key's public prefix, or raise InvalidApiKey when it is not shaped like a key."""
+    match = KEY_PATTERN.match(plaintext)
+    if match is None:
+        raise InvalidApiKey("The API key is malformed.")
+    return match["prefix"]
+
+
+def _cache_keys(prefix: str, plaintext: str) -> tuple[str, str]:
+    digest = hmac.new(settings.SECRET_KEY.encode(), plaintext.encode(), hashlib.sha256)
+    return f"apikey:{prefix}:ok:{digest.hexdigest()}", f"apikey:{prefix}:revoked"
+
+
+def forget_revoked_key(prefix: str) -> None:
+    """Make every cached verification of this key fail from the next request on."""
+    # Outlives any entry a verification already in flight may still write.
+    cache.set(f"apikey:{prefix}:revoked", True, timeout=settings.API_KEY_CACHE_SECONDS * 2 + 60)
+
+
+@dataclass
+class _CachedVerification:
+    principal: Principal
+    expires_at: datetime | None
+    touched_at: datetime
+
+    def is_expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
+
+    def is_due_for_touch(self, now: datetime) -> bool:
+        return now - self.touched_at >= timedelta(seconds=settings.API_KEY_TOUCH_SECONDS)
+
+
+def authenticate_api_key(plaintext: str) -> Principal:
+    """Return the principal for a presented key, or raise InvalidApiKey."""
+    prefix = split_key(plaintext)
+    entry_key, revoked_key = _cache_keys(prefix, plaintext)
+    found = cache.get_many([entry_key, revoked_key])
+    if revoked_key in found:
+        raise InvalidApiKey("The API key has been revoked.")
+    now = timezone.now()
+    entry = found.get(entry_key)
+    if entry is None or entry.is_expired(now):
+        entry = _verify_against_database(prefix, plaintext, now)
+    if entry.is_due_for_touch(now):
+        # last_used_at is written at most once per touch interval, not on every request.
+        ApiKey.objects.filter(pk=entry.principal.api_key_id).update(last_used_at=now)
+        entry.touched_at = now
+        cache.set(entry_key, entry, timeout=settings.API_KEY_CACHE_SECONDS)
+    return entry.principal
+
+
+def _verify_against_database(prefix: str, plaintext: str, now: datetime) -> _CachedVerification:
+    key = ApiKey.objects.select_related("organization").filter(prefix=prefix).first()
+    if key is None:
+        raise InvalidApiKey("The API key is not valid.")
+    try:
+        _hasher().verify(key.secret_hash, plaintext)
+    except (VerificationError, InvalidHashError):
+        raise InvalidApiKey("The API key is not valid.") from None
+    if key.revoked_at is not None:
+        raise InvalidApiKey("The API key has been revoked.")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise InvalidApiKey("The API key has expired.")
+    principal = Principal(
+        organization_id=key.organization_id,
+        organization_slug=key.organization.slug,
+        role=key.role,
+        api_key_id=key.pk,
+        label=f"API key {key.name}",
+    )
+    never_touched = now - timedelta(seconds=settings.API_KEY_TOUCH_SECONDS)
+    return _CachedVerification(principal, key.expires_at, never_touched)

@@ -1,0 +1,32 @@
+from dataclasses import dataclass
+
+from accounts.models import Role
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling and in which organization: a user's membership or an API key."""
+
+    organization_id: int
+    organization_slug: str
+    role: str
+    user_id: int | None = None
+    api_key_id: int | None = None
+    label: str = ""
+
+    # Duck-typed like a Django user so DRF's IsAuthenticated and the browsable API accept it.
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_staff = False
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def kind(self) -> str:
+        return "api_key" if self.api_key_id is not None else "user"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN

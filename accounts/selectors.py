@@ -1,0 +1,40 @@
+from django.db.models import QuerySet
+
+from accounts.models import ApiKey, Membership, Organization, User
+from accounts.principal import Principal
+
+
+def membership_for(user: User, *, organization_slug: str | None = None) -> Membership | None:
+    """Return the user's membership in the named organization, or their oldest one."""
+    memberships = Membership.objects.select_related("organization").filter(user=user)
+    if organization_slug:
+        memberships = memberships.filter(organization__slug=organization_slug)
+    return memberships.order_by("created_at", "pk").first()
+
+
+def list_members_for(organization_id: int) -> QuerySet[Membership]:
+    return Membership.objects.select_related("user").filter(
+        organization_id=organization_id, user__is_active=True
+    )
+
+
+def list_api_keys_for(organization_id: int) -> QuerySet[ApiKey]:
+    return ApiKey.objects.select_related("created_by").filter(organization_id=organization_id)
+
+
+def get_api_key_for(organization_id: int, api_key_id: int) -> ApiKey:
+    """Return the organization's key; another organization's key does not exist here."""
+    return ApiKey.objects.get(organization_id=organization_id, pk=api_key_id)
+
+
+def describe_principal(principal: Principal) -> dict:
+    """Return the caller's user or key, organization and role, for `GET /me`."""
+    return {
+        "kind": principal.kind,
+        "user": User.objects.filter(pk=principal.user_id).first() if principal.user_id else None,
+        "api_key": (
+            ApiKey.objects.filter(pk=principal.api_key_id).first() if principal.api_key_id else None
+        ),
+        "organization": Organization.objects.get(pk=principal.organization_id),
+        "role": principal.role,
+    }

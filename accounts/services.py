@@ -1,0 +1,67 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import api_keys
+from accounts.models import ApiKey, Membership, Organization, Role, User
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    """A key just created: the only moment its plaintext exists."""
+
+    api_key: ApiKey
+    plaintext: str
+
+
+@transaction.atomic
+def create_organization(*, slug: str, name: str, admin_email: str) -> Organization:
+    """Create an organization with its first admin (created unless the user exists)."""
+    organization = Organization.objects.create(slug=slug, name=name)
+    admin, _ = User.objects.get_or_create(email=User.objects.normalize_email(admin_email).lower())
+    Membership.objects.create(user=admin, organization=organization, role=Role.ADMIN)
+    return organization
+
+
+@transaction.atomic
+def add_member(*, organization: Organization, user: User, role: str) -> Membership:
+    membership, _ = Membership.objects.update_or_create(
+        user=user, organization=organization, defaults={"role": role}
+    )
+    return membership
+
+
+@transaction.atomic
+def create_api_key(
+    *,
+    organization_id: int,
+    name: str,
+    role: str,
+    created_by_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedApiKey:
+    """Issue a key; only its argon2id hash is stored."""
+    material = api_keys.generate_key_material()
+    api_key = ApiKey.objects.create(
+        organization_id=organization_id,
+        name=name,
+        role=role,
+        prefix=material.prefix,
+        secret_hash=material.secret_hash,
+        created_by_id=created_by_id,
+        expires_at=expires_at,
+    )
+    return IssuedApiKey(api_key=api_key, plaintext=material.plaintext)
+
+
+@transaction.atomic
+def revoke_api_key(*, organization_id: int, api_key_id: int) -> ApiKey:
+    """Revoke a key for good; it stops working on the very next request."""
+    api_key = ApiKey.objects.select_for_update().get(organization_id=organization_id, pk=api_key_id)
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["revoked_at"])
+    transaction.on_commit(lambda: api_keys.forget_revoked_key(api_key.prefix))
+    return api_key

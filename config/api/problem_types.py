@@ -1,0 +1,179 @@
+"""The catalogue of problem types: what each `type` URI means and how to fix the request."""
+
+from dataclasses import dataclass
+from http import HTTPStatus
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    slug: str
+    status: int
+    title: str
+    explanation: str
+    remedy: str
+
+
+PROBLEM_TYPES: dict[str, ProblemType] = {}
+
+
+def register(problem_type: ProblemType) -> ProblemType:
+    """Add a type to the catalogue; a slug means one thing only."""
+    existing = PROBLEM_TYPES.setdefault(problem_type.slug, problem_type)
+    if existing != problem_type:
+        raise ValueError(f"Problem type {problem_type.slug!r} is already registered differently")
+    return problem_type
+
+
+def problem_type_for_status(status: int) -> ProblemType:
+    """Return the generic type for an HTTP status no more specific type describes."""
+    for problem_type in PROBLEM_TYPES.values():
+        if problem_type.status == status and problem_type.slug in GENERIC_SLUGS:
+            return problem_type
+    return SERVER_ERROR if status >= 500 else BAD_REQUEST
+
+
+BAD_REQUEST = register(
+    ProblemType(
+        "bad-request",
+        400,
+        "The request is not valid",
+        "The server could not act on the request as sent.",
+        "Read the `detail` member, correct the request and send it again.",
+    )
+)
+MALFORMED_REQUEST = register(
+    ProblemType(
+        "malformed-request",
+        400,
+        "The request body could not be parsed",
+        "The body is not well-formed for its Content-Type, for example JSON with a syntax error.",
+        "Send a well-formed body matching the Content-Type header (usually `application/json`).",
+    )
+)
+NOT_AUTHENTICATED = register(
+    ProblemType(
+        "not-authenticated",
+        401,
+        "Authentication is required",
+        "The request carried no credentials, and this resource needs them.",
+        "Send an API key as `Authorization: Bearer <key>`, or sign in at /api/auth/login/ "
+        "for the browsable API.",
+    )
+)
+AUTHENTICATION_FAILED = register(
+    ProblemType(
+        "authentication-failed",
+        401,
+        "The credentials were not accepted",
+        "The API key is malformed, unknown, wrong, revoked or expired.",
+        "Check that the whole key is sent as `Authorization: Bearer <key>`; ask an organization "
+        "admin for a new key if it was revoked or has expired.",
+    )
+)
+PERMISSION_DENIED = register(
+    ProblemType(
+        "permission-denied",
+        403,
+        "You may not do this",
+        "You are authenticated, but your role in the organization does not allow this request "
+        "(or a session write lacked its CSRF token).",
+        "Use a key or account with a role that allows it, such as admin; browser sessions must "
+        "send the CSRF token with writes.",
+    )
+)
+NOT_FOUND = register(
+    ProblemType(
+        "not-found",
+        404,
+        "Not found",
+        "There is nothing at this address that your organization can see.",
+        "Check the URL and the identifier; objects of other organizations are never visible.",
+    )
+)
+METHOD_NOT_ALLOWED = register(
+    ProblemType(
+        "method-not-allowed",
+        405,
+        "Method not allowed",
+        "The resource exists but does not support this HTTP method.",
+        "Use one of the methods listed in the `Allow` response header.",
+    )
+)
+NOT_ACCEPTABLE = register(
+    ProblemType(
+        "not-acceptable",
+        406,
+        "No acceptable representation",
+        "The server cannot produce a response in any media type named by the Accept header.",
+        "Send `Accept: application/json` (or omit the header).",
+    )
+)
+UNSUPPORTED_MEDIA_TYPE = register(
+    ProblemType(
+        "unsupported-media-type",
+        415,
+        "Unsupported media type",
+        "The request body's Content-Type is not one this operation accepts.",
+        "Send the body as `application/json` with a matching `Content-Type` header.",
+    )
+)
+VALIDATION_ERROR = register(
+    ProblemType(
+        "validation-error",
+        422,
+        "The request has invalid fields",
+        "The body was well-formed but some values are missing or not acceptable. Each entry of "
+        "`errors` names one with a JSON Pointer (RFC 6901) into the request body.",
+        "Fix each field named in `errors` and send the request again.",
+    )
+)
+RATE_LIMITED = register(
+    ProblemType(
+        "rate-limited",
+        429,
+        "Too many requests",
+        "This API key, user or address sent more requests than its rate allows.",
+        "Wait the number of seconds given in the `Retry-After` header, then retry; spread "
+        "requests out or ask for a higher rate.",
+    )
+)
+SERVER_ERROR = register(
+    ProblemType(
+        "server-error",
+        500,
+        "Internal server error",
+        "The server failed while handling the request. It has been logged with its trace id.",
+        "Retry later; if it persists, report the `trace_id` of the response.",
+    )
+)
+SERVICE_UNAVAILABLE = register(
+    ProblemType(
+        "service-unavailable",
+        503,
+        "A dependency is unavailable",
+        "The service cannot serve requests because a dependency it needs is down.",
+        "Retry later; operators can see which dependency failed in the `checks` member.",
+    )
+)
+
+GENERIC_SLUGS = {
+    t.slug
+    for t in (
+        BAD_REQUEST,
+        NOT_FOUND,
+        METHOD_NOT_ALLOWED,
+        PERMISSION_DENIED,
+        NOT_ACCEPTABLE,
+        UNSUPPORTED_MEDIA_TYPE,
+        RATE_LIMITED,
+        SERVER_ERROR,
+        SERVICE_UNAVAILABLE,
+    )
+}
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

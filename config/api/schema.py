@@ -1,0 +1,80 @@
+"""OpenAPI generation: every operation documents the problems it can return."""
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+from config.api.problems import PROBLEM_CONTENT_TYPE
+
+
+class Problem(serializers.Serializer):
+    """An RFC 9457 problem."""
+
+    type = serializers.URLField(help_text="URI of the problem type; it serves a human page.")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    instance = serializers.CharField(help_text="The request path that failed.")
+    trace_id = serializers.CharField(allow_null=True, help_text="Quote it when reporting errors.")
+
+
+class ProblemFieldError(serializers.Serializer):
+    pointer = serializers.CharField(help_text="JSON Pointer (RFC 6901) into the request body.")
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ValidationProblem(Problem):
+    """A 422 problem listing each invalid field."""
+
+    errors = ProblemFieldError(many=True)
+
+
+_HEADER_DOCS = {
+    "401": {"WWW-Authenticate": "The scheme to authenticate with (`Bearer`)."},
+    "429": {"Retry-After": "Seconds to wait before retrying."},
+}
+
+_DESCRIPTIONS = {
+    "400": "The body could not be parsed.",
+    "401": "No or invalid credentials.",
+    "403": "Your role does not allow this.",
+    "404": "No such object in your organization.",
+    "406": "The Accept header names no media type this API produces.",
+    "415": "The body is not `application/json`.",
+    "422": "Some fields are invalid; `errors` points at each.",
+    "429": "Rate limit exceeded.",
+    "500": "The server failed; quote the `trace_id`.",
+}
+
+
+class ProblemAwareAutoSchema(AutoSchema):
+    """AutoSchema that adds each problem an operation can return, with its body and headers."""
+
+    def _problem_codes(self) -> list[str]:
+        codes = ["406", "429", "500"]
+        if not any(permission is AllowAny for permission in self.view.permission_classes):
+            codes += ["401", "403"]
+        if "{" in self.path:
+            codes.append("404")
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            codes += ["400", "415", "422"]
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code in self._problem_codes():
+            if code in responses:
+                continue
+            serializer = ValidationProblem if code == "422" else Problem
+            response = self._get_response_for_code(
+                serializer, code, media_types=[PROBLEM_CONTENT_TYPE], direction=direction
+            )
+            response["description"] = _DESCRIPTIONS[code]
+            if code in _HEADER_DOCS:
+                response["headers"] = {
+                    name: {"schema": {"type": "string"}, "description": text}
+                    for name, text in _HEADER_DOCS[code].items()
+                }
+            responses[code] = response
+        return responses

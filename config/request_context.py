@@ -1,0 +1,76 @@
+"""Per-request context (request id, trace, organization) shared by logs and problems."""
+
+import logging
+import re
+import time
+import uuid
+from contextvars import ContextVar
+
+from django.core.signals import request_finished
+from opentelemetry import trace
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+organization_var: ContextVar[str | None] = ContextVar("organization", default=None)
+# The request's trace ids, for lines logged after its span ended (Django's own request log).
+request_trace_var: ContextVar[tuple[str | None, str | None]] = ContextVar(
+    "request_trace", default=(None, None)
+)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A client-sent id is echoed only when it is short and printable, so it cannot forge log lines.
+_ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+access_logger = logging.getLogger("serviceflow.access")
+
+
+def current_trace_ids() -> tuple[str | None, str | None]:
+    """Return the (trace_id, span_id) in effect as hex: the active span's, else the request's."""
+    context = trace.get_current_span().get_span_context()
+    if not context.is_valid:
+        return request_trace_var.get()
+    return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+
+def bind_organization(slug: str | None) -> None:
+    """Record the organization the current request acts in, for logs."""
+    organization_var.set(slug)
+
+
+def _clear_context(**kwargs) -> None:
+    request_id_var.set(None)
+    organization_var.set(None)
+    request_trace_var.set((None, None))
+
+
+request_finished.connect(_clear_context, dispatch_uid="serviceflow-clear-request-context")
+
+
+class RequestContextMiddleware:
+    """Give every request an id (the caller's X-Request-ID when acceptable), echo it, log it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        sent = request.headers.get(REQUEST_ID_HEADER, "")
+        request.request_id = sent if _ACCEPTABLE_REQUEST_ID.match(sent) else uuid.uuid4().hex
+        request_id_var.set(request.request_id)
+        organization_var.set(None)
+        request_trace_var.set((None, None))
+        request_trace_var.set(current_trace_ids())
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request.request_id
+        access_logger.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            },
+        )
+        return response

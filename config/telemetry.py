@@ -1,0 +1,31 @@
+"""OpenTelemetry tracing for Django and psycopg; spans leave over OTLP only when configured."""
+
+import os
+import threading
+
+from django.conf import settings
+from opentelemetry import trace
+from opentelemetry.instrumentation.django import DjangoInstrumentor
+from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+_configured = threading.Event()
+
+
+def configure() -> None:
+    """Install the tracer provider and instrumentation once per process."""
+    if _configured.is_set():
+        return
+    _configured.set()
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": settings.OTEL_SERVICE_NAME})
+    )
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    DjangoInstrumentor().instrument(is_sql_commentor_enabled=False)
+    PsycopgInstrumentor().instrument(skip_dep_check=True)
