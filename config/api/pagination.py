@@ -13,10 +13,6 @@ class CursorPagination(pagination.CursorPagination):
         ordering = getattr(view, "cursor_ordering", None) or self.ordering
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
 
-    @property
-    def page_size(self) -> int:
-        return settings.API_PAGE_SIZE
-
-    @property
-    def max_page_size(self) -> int:
-        return settings.API_MAX_PAGE_SIZE
+    def get_page_size(self, request) -> int:
+        self.page_size, self.max_page_size = settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE
+        return super().get_page_size(request)
