@@ -1,11 +1,12 @@
 """Session sign-in for the browsable API, with the same OTP check as the admin."""
 
 from django.contrib.auth.views import LoginView, LogoutView
-from django_otp.forms import OTPAuthenticationForm
+
+from accounts.forms import OTPLoginForm
 
 
 class ApiLoginView(LoginView):
-    authentication_form = OTPAuthenticationForm
+    authentication_form = OTPLoginForm
     template_name = "accounts/api_login.html"
     redirect_authenticated_user = False
 
