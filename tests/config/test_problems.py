@@ -1,0 +1,161 @@
+"""Every error under /api/ is an RFC 9457 problem a client can act on."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.models import Role
+
+pytestmark = pytest.mark.django_db
+
+PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "trace_id"}
+
+
+def assert_problem(response, status: int, slug: str) -> dict:
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert set(body) >= PROBLEM_MEMBERS
+    assert body["status"] == status
+    assert body["type"] == f"http://testserver/problems/{slug}"
+    assert body["instance"] == response.wsgi_request.get_full_path()
+    assert len(body["trace_id"]) == 32
+    return body
+
+
+def test_malformed_json_is_400(admin_api):
+    response = admin_api.post("/api/v1/api-keys", "{not json", content_type="application/json")
+
+    assert_problem(response, 400, "malformed-request")
+
+
+def test_missing_credentials_is_401(api):
+    response = api.get("/api/v1/members")
+
+    assert_problem(response, 401, "not-authenticated")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_insufficient_role_is_403(api, organization, issue_key):
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_key(organization, Role.VIEWER)}")
+
+    assert_problem(api.get("/api/v1/api-keys"), 403, "permission-denied")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/api-keys/987654", "/api/v1/no-such-thing", "/api/x"])
+def test_unknown_object_or_route_is_404(admin_api, path):
+    assert_problem(admin_api.get(path), 404, "not-found")
+
+
+def test_unsupported_method_is_405_with_allow(admin_api):
+    response = admin_api.delete("/api/v1/me")
+
+    assert_problem(response, 405, "method-not-allowed")
+    assert response["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_unacceptable_accept_header_is_406(admin_api):
+    assert_problem(
+        admin_api.get("/api/v1/me", HTTP_ACCEPT="application/xml"), 406, "not-acceptable"
+    )
+
+
+def test_non_json_body_is_415(admin_api):
+    response = admin_api.post("/api/v1/api-keys", "name=x", content_type="text/plain")
+
+    assert_problem(response, 415, "unsupported-media-type")
+
+
+def test_form_encoded_body_is_415_because_the_api_speaks_json(admin_api):
+    response = admin_api.post("/api/v1/api-keys", {"name": "x", "role": "viewer"})
+
+    assert_problem(response, 415, "unsupported-media-type")
+
+
+def test_invalid_fields_are_422_with_pointers(admin_api):
+    response = admin_api.post("/api/v1/api-keys", {"role": "boss"}, format="json")
+
+    body = assert_problem(response, 422, "validation-error")
+    assert body["errors"] == [
+        {"pointer": "/name", "detail": "This field is required.", "code": "required"},
+        {"pointer": "/role", "detail": '"boss" is not a valid choice.', "code": "invalid_choice"},
+    ]
+
+
+def test_exceeding_the_rate_is_429_with_retry_after(admin_api, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "principal": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+    responses = [admin_api.get("/api/v1/me") for _ in range(3)]
+
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert_problem(responses[2], 429, "rate-limited")
+    assert 1 <= int(responses[2]["Retry-After"]) <= 60
+
+
+def test_anonymous_callers_have_their_own_budget_per_address(api, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anonymous": "1/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+
+    first = api.get("/api/schema/")
+    second = api.get("/api/schema/")
+
+    assert first.status_code == 200
+    assert_problem(second, 429, "rate-limited")
+
+
+@pytest.mark.urls("tests.config.failing_urls")
+@pytest.mark.parametrize("path", ["/api/v1/crash-plain", "/api/v1/crash-drf"])
+def test_crash_is_500_problem_without_internals(path, caplog):
+    client = APIClient(raise_request_exception=False)
+
+    body = assert_problem(client.get(path), 500, "server-error")
+
+    assert "simulated" not in str(body)
+    assert any("simulated failure" in (r.exc_text or "") for r in caplog.records)
+
+
+def test_html_pages_outside_the_api_keep_django_errors(client):
+    response = client.get("/no-such-page")
+
+    assert response.status_code == 404
+    assert not response["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "malformed-request",
+        "not-authenticated",
+        "authentication-failed",
+        "permission-denied",
+        "not-found",
+        "method-not-allowed",
+        "not-acceptable",
+        "unsupported-media-type",
+        "validation-error",
+        "rate-limited",
+        "server-error",
+        "service-unavailable",
+    ],
+)
+def test_every_problem_type_url_serves_a_page_explaining_the_fix(client, slug):
+    from config.api.problem_types import PROBLEM_TYPES
+
+    response = client.get(f"/problems/{slug}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert PROBLEM_TYPES[slug].title in response.content.decode()
+    assert "How to fix the request" in response.content.decode()
+
+
+def test_unknown_problem_type_page_is_404(client):
+    assert client.get("/problems/no-such-problem").status_code == 404
+
+
+def test_browser_asking_for_html_sees_the_problem_in_the_browsable_api(api):
+    response = api.get("/api/v1/me", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("text/html")
+    assert b"not-authenticated" in response.content
