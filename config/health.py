@@ -30,7 +30,7 @@ def check_broker() -> None:
         transport_options=settings.CELERY_BROKER_TRANSPORT_OPTIONS,
         connect_timeout=settings.READINESS_TIMEOUT_SECONDS,
     ) as broker:
-        broker.ensure_connection(max_retries=1, timeout=settings.READINESS_TIMEOUT_SECONDS)
+        broker.ensure_connection(max_retries=0, timeout=settings.READINESS_TIMEOUT_SECONDS)
 
 
 READINESS_CHECKS: dict[str, Callable[[], None]] = {

@@ -5,6 +5,7 @@ that `/metrics` aggregates (config/gunicorn.py prepares the folder).
 """
 
 import os
+import re
 import time
 
 from django.http import HttpRequest, HttpResponse
@@ -32,10 +33,20 @@ REQUESTS = Counter(
 UNMATCHED_ROUTE = "<unmatched>"
 
 
+_REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+_PATH_CONVERTER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
 def route_of(request: HttpRequest) -> str:
-    """Return the URL pattern that served the request, never the raw path (bounded labels)."""
+    """Return the URL pattern that served the request (`/api/v1/api-keys/{pk}`), never the path.
+
+    Raw paths would give every object its own time series.
+    """
     match = getattr(request, "resolver_match", None)
-    return "/" + match.route if match is not None and match.route else UNMATCHED_ROUTE
+    if match is None or not match.route:
+        return UNMATCHED_ROUTE
+    route = _PATH_CONVERTER.sub(r"{\1}", _REGEX_GROUP.sub(r"{\1}", match.route))
+    return "/" + route.replace("^", "").replace("$", "")
 
 
 class PrometheusMiddleware:
