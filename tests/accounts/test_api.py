@@ -55,6 +55,16 @@ def test_bad_key_is_401_problem(api, db, header):
     assert response.json()["type"].endswith("/problems/authentication-failed")
 
 
+def test_wrong_secret_for_a_real_prefix_is_401(api, organization, issue_key):
+    key = issue_key(organization)
+    wrong = key[:-4] + ("AAAA" if not key.endswith("AAAA") else "BBBB")
+
+    response = api.get("/api/v1/me", **bearer(wrong))
+
+    assert response.status_code == 401
+    assert response.json()["detail"] == "The API key is not valid."
+
+
 def test_expired_key_is_401(api, organization, issue_key):
     key = issue_key(organization, expires_at=timezone.now() - timezone.timedelta(minutes=1))
 

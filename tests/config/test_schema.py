@@ -1,0 +1,87 @@
+"""The OpenAPI contract is fit for generated clients."""
+
+import jsonschema
+import pytest
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.validation import validate_schema
+
+OPERATIONS = ("get", "post", "put", "patch", "delete")
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    document = SchemaGenerator().get_schema(request=None, public=True)
+    validate_schema(document)
+    return document
+
+
+def operations(schema: dict):
+    for path, item in schema["paths"].items():
+        for method in OPERATIONS:
+            if method in item:
+                yield path, method, item[method]
+
+
+def test_request_bodies_are_json_only(schema):
+    for path, method, operation in operations(schema):
+        if "requestBody" in operation:
+            assert set(operation["requestBody"]["content"]) == {"application/json"}, (path, method)
+
+
+def test_request_and_response_components_are_split(schema):
+    components = schema["components"]["schemas"]
+    assert "ApiKeyCreateInRequest" in components
+    assert "ApiKeyCreatedOut" in components
+
+
+def test_operation_ids_are_readable_and_unique(schema):
+    ids = [operation["operationId"] for _, _, operation in operations(schema)]
+    assert len(ids) == len(set(ids))
+    assert "me_retrieve" in ids
+    assert all(not op_id.startswith("api_v1") for op_id in ids)
+
+
+def test_every_operation_documents_its_problems(schema):
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        for status in ("401", "403", "406", "429", "500"):
+            assert "application/problem+json" in responses[status]["content"], (
+                path,
+                method,
+                status,
+            )
+        if "{" in path:
+            assert "404" in responses, (path, method)
+        if "requestBody" in operation:
+            body = responses["422"]["content"]["application/problem+json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/ValidationProblem"}
+
+
+def test_every_operation_has_a_summary_and_tags(schema):
+    for path, method, operation in operations(schema):
+        assert operation.get("summary"), (path, method)
+        assert operation.get("tags"), (path, method)
+
+
+def test_request_examples_validate_against_their_schemas(schema):
+    checked = 0
+    for _, _, operation in operations(schema):
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            for example in media.get("examples", {}).values():
+                validator = jsonschema.Draft7Validator(
+                    {**media["schema"], "components": schema["components"]}
+                )
+                validator.validate(example["value"])
+                checked += 1
+    assert checked >= 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["/api/docs/", "/api/redoc/"])
+def test_api_reference_pages_load_their_assets_from_this_server(client, page):
+    html = client.get(page).content.decode()
+
+    assert "cdn.jsdelivr.net" not in html
+    assert "/static/drf_spectacular_sidecar/" in html
+    asset = html.split("/static/drf_spectacular_sidecar/", 1)[1].split('"', 1)[0]
+    assert client.get(f"/static/drf_spectacular_sidecar/{asset}").status_code == 200

@@ -1,0 +1,105 @@
+"""Settings come from the environment; with none set, the project runs embedded."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+SHOW_SETTINGS = (
+    "import json, django; from django.conf import settings; django.setup(); "
+    "print(json.dumps({'db': settings.DATABASES['default']['ENGINE'], "
+    "'cache': settings.CACHES['default']['BACKEND'], 'broker': settings.CELERY_BROKER_URL}))"
+)
+
+
+def run_manage_py(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def clean_env(tmp_path, **extra: str) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    return {**env, "SERVICEFLOW_VAR_DIR": str(tmp_path), **extra}
+
+
+def test_no_environment_means_sqlite_locmem_and_a_serverless_broker(tmp_path):
+    env = clean_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings.base")
+
+    result = run_manage_py(["-c", SHOW_SETTINGS], env)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "db": "django.db.backends.sqlite3",
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "broker": "filesystem://",
+    }
+
+
+def test_urls_switch_to_postgresql_and_redis(tmp_path):
+    env = clean_env(
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        DATABASE_URL="postgresql://u@db/x",
+        REDIS_URL="redis://cache:6379/0",
+    )
+
+    result = run_manage_py(["-c", SHOW_SETTINGS], env)
+
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "db": "django.db.backends.postgresql",
+        "cache": "django.core.cache.backends.redis.RedisCache",
+        "broker": "redis://cache:6379/0",
+    }
+
+
+def test_production_profile_passes_the_deploy_check_without_warnings(tmp_path):
+    env = clean_env(
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="serviceflow.example.com",
+    )
+
+    result = run_manage_py(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "missing", [{"DJANGO_SECRET_KEY": ""}, {"DJANGO_ALLOWED_HOSTS": ""}], ids=["secret", "hosts"]
+)
+def test_production_profile_refuses_to_start_half_configured(tmp_path, missing):
+    env = clean_env(
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="serviceflow.example.com",
+    )
+    env.update(missing)
+
+    result = run_manage_py(["manage.py", "check"], env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
+@pytest.mark.django_db
+def test_passwords_are_hashed_with_argon2id():
+    from tests.accounts.factories import UserFactory
+
+    assert UserFactory().password.startswith("argon2$argon2id$")
