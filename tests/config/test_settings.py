@@ -66,13 +66,17 @@ def test_urls_switch_to_postgresql_and_redis(tmp_path):
     }
 
 
-def test_production_profile_passes_the_deploy_check_without_warnings(tmp_path):
-    env = clean_env(
+def production_env(tmp_path) -> dict[str, str]:
+    return clean_env(
         tmp_path,
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="serviceflow.example.com",
     )
+
+
+def test_production_profile_passes_the_deploy_check_without_warnings(tmp_path):
+    env = production_env(tmp_path)
 
     result = run_manage_py(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
 
@@ -84,13 +88,7 @@ def test_production_profile_passes_the_deploy_check_without_warnings(tmp_path):
     "missing", [{"DJANGO_SECRET_KEY": ""}, {"DJANGO_ALLOWED_HOSTS": ""}], ids=["secret", "hosts"]
 )
 def test_production_profile_refuses_to_start_half_configured(tmp_path, missing):
-    env = clean_env(
-        tmp_path,
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="serviceflow.example.com",
-    )
-    env.update(missing)
+    env = {**production_env(tmp_path), **missing}
 
     result = run_manage_py(["manage.py", "check"], env)
 
