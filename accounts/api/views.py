@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
+from accounts.api.filters import ApiKeyFilter, MemberFilter
 from accounts.api.serializers import (
     ApiKeyCreatedOut,
     ApiKeyCreateIn,
@@ -29,6 +30,7 @@ class MemberViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The organization's active users and their roles."""
 
     serializer_class = MemberOut
+    filterset_class = MemberFilter
     queryset = Membership.objects.none()  # typed placeholder for the schema; see get_queryset
     cursor_ordering = "pk"
 
@@ -53,6 +55,7 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     permission_classes = [IsOrganizationAdmin]
     serializer_class = ApiKeyOut
+    filterset_class = ApiKeyFilter
     queryset = ApiKey.objects.none()  # typed placeholder for the schema; see get_queryset
 
     def get_queryset(self):

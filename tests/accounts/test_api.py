@@ -186,3 +186,32 @@ def test_another_organizations_key_is_404_never_403(admin_api, issue_key):
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
     assert theirs.pk not in {k["id"] for k in admin_api.get("/api/v1/api-keys").json()["results"]}
+
+
+def test_members_filter_by_role(admin_api, organization):
+    inspector = MembershipFactory(organization=organization, role=Role.QC_INSPECTOR)
+    MembershipFactory(organization=organization, role=Role.VIEWER)
+
+    results = admin_api.get("/api/v1/members?role=qc_inspector").json()["results"]
+
+    assert [member["id"] for member in results] == [inspector.user.pk]
+
+
+def test_api_keys_filter_by_revocation(admin_api, organization, issue_key):
+    issue_key(organization, name="gone")
+    gone = ApiKey.objects.get(name="gone")
+    admin_api.delete(f"/api/v1/api-keys/{gone.pk}")
+
+    revoked = admin_api.get("/api/v1/api-keys?revoked=true").json()["results"]
+    live = admin_api.get("/api/v1/api-keys?revoked=false").json()["results"]
+
+    assert [key["name"] for key in revoked] == ["gone"]
+    assert "gone" not in {key["name"] for key in live}
+    assert live
+
+
+def test_unknown_filter_value_is_422(admin_api):
+    response = admin_api.get("/api/v1/members?role=emperor")
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/role"
