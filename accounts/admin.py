@@ -66,5 +66,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke selected API keys")
     def revoke(self, request, queryset) -> None:
         for api_key in queryset:
-            services.revoke_api_key(organization_id=api_key.organization_id, api_key_id=api_key.pk)
+            services.revoke_api_key(
+                organization_id=api_key.organization_id,
+                api_key_id=api_key.pk,
+                actor=f"{request.user.email} (admin)",
+            )
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)

@@ -8,7 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from accounts import schema  # noqa: F401  (registers the OpenAPI security schemes)
+        from accounts import (  # noqa: F401  (registration on import)
+            notifications,  # who hears about account events
+            schema,  # OpenAPI security schemes
+        )
 
 
 class OTPAdminConfig(admin_apps.AdminConfig):

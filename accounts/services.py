@@ -4,7 +4,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from accounts import api_keys
+import outbox
+from accounts import api_keys, events
 from accounts.models import ApiKey, Membership, Organization, Role, User
 
 
@@ -41,6 +42,7 @@ def create_api_key(
     role: str,
     created_by_id: int | None = None,
     expires_at: datetime | None = None,
+    actor: str = "system",
 ) -> IssuedApiKey:
     """Issue a key; only its argon2id hash is stored."""
     material = api_keys.generate_key_material()
@@ -53,15 +55,17 @@ def create_api_key(
         created_by_id=created_by_id,
         expires_at=expires_at,
     )
+    outbox.emit(**events.api_key_event(events.API_KEY_CREATED, api_key, actor=actor))
     return IssuedApiKey(api_key=api_key, plaintext=material.plaintext)
 
 
 @transaction.atomic
-def revoke_api_key(*, organization_id: int, api_key_id: int) -> ApiKey:
+def revoke_api_key(*, organization_id: int, api_key_id: int, actor: str = "system") -> ApiKey:
     """Revoke a key for good; it stops working on the very next request."""
     api_key = ApiKey.objects.select_for_update().get(organization_id=organization_id, pk=api_key_id)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["revoked_at"])
+        outbox.emit(**events.api_key_event(events.API_KEY_REVOKED, api_key, actor=actor))
     transaction.on_commit(lambda: api_keys.forget_revoked_key(api_key.prefix))
     return api_key

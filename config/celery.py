@@ -3,9 +3,25 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("serviceflow")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_ready.connect
+def serve_worker_metrics(**kwargs) -> None:
+    """Expose the worker's metrics on CELERY_METRICS_PORT, when set.
+
+    Prefork children count into PROMETHEUS_MULTIPROC_DIR, which this endpoint sums.
+    """
+    port = os.environ.get("CELERY_METRICS_PORT")
+    if port:
+        from prometheus_client import start_http_server
+
+        from config.metrics import process_registry
+
+        start_http_server(int(port), registry=process_registry())

@@ -69,11 +69,28 @@ class PrometheusMiddleware:
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
+_SCRAPE_COLLECTORS: list = []
+
+
+def register_scrape_collector(collector) -> None:
+    """Add a collector computed at scrape time (from the database, say), once per type."""
+    if not any(type(existing) is type(collector) for existing in _SCRAPE_COLLECTORS):
+        _SCRAPE_COLLECTORS.append(collector)
+
+
+def process_registry() -> CollectorRegistry:
+    """This process's metrics, or the sum over every process sharing PROMETHEUS_MULTIPROC_DIR."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Expose the metrics of this process, or of every worker in multiprocess mode."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
-    else:
-        registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    """Expose process metrics plus the ones computed at scrape time."""
+    scraped = CollectorRegistry()
+    for collector in _SCRAPE_COLLECTORS:
+        scraped.register(collector)
+    body = generate_latest(process_registry()) + generate_latest(scraped)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -10,6 +10,7 @@ from config.api.views import ApiRootView, problem_type_index, problem_type_page
 api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("accounts.api.urls")),
+    path("", include("outbox.api.urls")),
 ]
 
 api_auth = (

@@ -15,6 +15,7 @@ from accounts.api.serializers import (
 )
 from accounts.models import ApiKey, Membership
 from accounts.permissions import IsOrganizationAdmin
+from config.api.idempotency import idempotent
 
 
 class MeView(APIView):
@@ -76,12 +77,14 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         responses={201: ApiKeyCreatedOut},
         examples=[API_KEY_CREATE_EXAMPLE],
     )
+    @idempotent
     def create(self, request: Request) -> Response:
         command = ApiKeyCreateIn(data=request.data)
         command.is_valid(raise_exception=True)
         issued = services.create_api_key(
             organization_id=request.auth.organization_id,
             created_by_id=request.auth.user_id,
+            actor=str(request.auth),
             **command.validated_data,
         )
         body = ApiKeyCreatedOut(issued.api_key, context={"plaintext": issued.plaintext}).data
@@ -94,5 +97,9 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     def destroy(self, request: Request, pk: str) -> Response:
         api_key = self.get_object()
-        services.revoke_api_key(organization_id=request.auth.organization_id, api_key_id=api_key.pk)
+        services.revoke_api_key(
+            organization_id=request.auth.organization_id,
+            api_key_id=api_key.pk,
+            actor=str(request.auth),
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

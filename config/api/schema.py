@@ -1,6 +1,7 @@
 """OpenAPI generation: every operation documents the problems it can return."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -41,6 +42,9 @@ _DESCRIPTIONS = {
     "403": "Your role does not allow this.",
     "404": "No such object in your organization.",
     "406": "The Accept header names no media type this API produces.",
+    "409": "A request with the same Idempotency-Key is still running; retry shortly.",
+    "412": "If-Match names a version that is no longer current (`current_version`).",
+    "428": "If-Match is required.",
     "415": "The body is not `application/json`.",
     "422": "Some fields are invalid; `errors` points at each.",
     "429": "Rate limit exceeded.",
@@ -48,8 +52,37 @@ _DESCRIPTIONS = {
 }
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A unique key (a UUID) per operation. Resending the same request with the same "
+    "key replays the first response with `Idempotent-Replayed: true` instead of acting twice.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag you read, such as `"3"`. Missing: 428; stale: 412.',
+)
+
+
 class ProblemAwareAutoSchema(AutoSchema):
     """AutoSchema that adds each problem an operation can return, with its body and headers."""
+
+    def _view_method(self):
+        name = getattr(self.view, "action", None) or self.method.lower()
+        return getattr(self.view, name, None)
+
+    def _is_idempotent(self) -> bool:
+        return getattr(self._view_method(), "idempotent", False)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self._is_idempotent():
+            parameters = [*parameters, IDEMPOTENCY_KEY]
+        return parameters
 
     def _problem_codes(self) -> list[str]:
         codes = ["406", "429", "500"]
@@ -59,7 +92,9 @@ class ProblemAwareAutoSchema(AutoSchema):
             codes.append("404")
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
             codes += ["400", "415", "422"]
-        return sorted(codes)
+        if self._is_idempotent():
+            codes += ["400", "409", "422"]
+        return sorted(set(codes))
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -77,4 +112,11 @@ class ProblemAwareAutoSchema(AutoSchema):
                     for name, text in _HEADER_DOCS[code].items()
                 }
             responses[code] = response
+        if self._is_idempotent():
+            for code, response in responses.items():
+                if code.startswith("2"):
+                    response.setdefault("headers", {})["Idempotent-Replayed"] = {
+                        "schema": {"type": "string", "enum": ["true"]},
+                        "description": "Present when replaying an earlier response.",
+                    }
         return responses

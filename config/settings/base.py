@@ -99,6 +99,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Take the write lock when a transaction starts, so embedded workers queue, not deadlock.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -207,7 +210,57 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# Ticks that find nothing to do cost one indexed query; a tick older than its period is dropped.
+CELERY_BEAT_SCHEDULE = {
+    "drain-outbox": {
+        "task": "outbox.tasks.drain_outbox",
+        "schedule": 1.0,
+        "options": {"expires": 5},
+    },
+    "sequence-event-feed": {
+        "task": "outbox.tasks.sequence_event_feed",
+        "schedule": 5.0,
+        "options": {"expires": 10},
+    },
+    "deliver-webhooks": {
+        "task": "outbox.tasks.deliver_webhooks",
+        "schedule": 2.0,
+        "options": {"expires": 10},
+    },
+    "send-notification-emails": {
+        "task": "outbox.tasks.send_notification_emails",
+        "schedule": 10.0,
+        "options": {"expires": 30},
+    },
+    "purge-idempotency-records": {
+        "task": "outbox.tasks.purge_idempotency_records",
+        "schedule": 3600.0,
+    },
+}
+
+# --- Outbox, webhooks, idempotency ---------------------------------------------------------
+
+OUTBOX_BROKER_URL = env_str("OUTBOX_BROKER_URL")
+OUTBOX_BROKER_EXCHANGE = env_str("OUTBOX_BROKER_EXCHANGE", "serviceflow.events")
+OUTBOX_PUBLISHERS = [
+    "outbox.publishers.consumers.InProcessConsumers",
+    "outbox.publishers.webhooks.WebhookFanout",
+    *(["outbox.publishers.broker.BrokerPublisher"] if OUTBOX_BROKER_URL else []),
+]
+OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
+OUTBOX_DRAIN_SECONDS = env_int("OUTBOX_DRAIN_SECONDS", 5)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
+OUTBOX_BACKOFF_BASE_SECONDS = env_int("OUTBOX_BACKOFF_BASE_SECONDS", 1)
+OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 600)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 50)
+# Standard Webhooks' suggested schedule: ~5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then dead.
+WEBHOOK_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000]
+IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
+IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
+
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ServiceFlow <no-reply@serviceflow.invalid>")
 
 # --- Static files, i18n ------------------------------------------------------------------
 

@@ -16,5 +16,7 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(slug=slug).first()
         if organization is None:
             raise CommandError(f"No organization {slug!r}.")
-        issued = create_api_key(organization_id=organization.pk, name=name, role=role)
+        issued = create_api_key(
+            organization_id=organization.pk, name=name, role=role, actor="manage.py create_api_key"
+        )
         self.stdout.write(issued.plaintext)

@@ -1,0 +1,31 @@
+"""Who hears about account events: the organization's admins, since keys grant access."""
+
+from accounts import events
+from accounts.models import Membership, Role
+from outbox.notifications import Notice, notification_rule
+
+
+def _admins_of(organization_id: int) -> list[int]:
+    return list(
+        Membership.objects.filter(
+            organization_id=organization_id, role=Role.ADMIN, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+
+
+@notification_rule(events.API_KEY_CREATED)
+def notify_admins_of_new_key(message) -> list[Notice]:
+    key = message.payload["api_key"]
+    title = f"API key “{key['name']}” ({key['prefix']}) was created with role {key['role']}"
+    body = f"{title} by {message.payload['actor']}. Revoke it if you do not recognise it."
+    return [Notice(admin, title, body) for admin in _admins_of(message.organization_id)]
+
+
+@notification_rule(events.API_KEY_REVOKED)
+def notify_admins_of_revoked_key(message) -> list[Notice]:
+    key = message.payload["api_key"]
+    title = f"API key “{key['name']}” ({key['prefix']}) was revoked"
+    return [
+        Notice(admin, title, f"{title} by {message.payload['actor']}.")
+        for admin in _admins_of(message.organization_id)
+    ]

@@ -1,0 +1,71 @@
+"""Optimistic concurrency over HTTP: `version` is the ETag; writes carry If-Match."""
+
+import re
+
+from rest_framework.request import Request
+
+from config.api import problem_types as types
+from config.api.problems import ApplicationError
+
+PRECONDITION_REQUIRED = types.register(
+    types.ProblemType(
+        "precondition-required",
+        428,
+        "If-Match is required",
+        "This write changes a shared resource, so it must say which version it was based on.",
+        'Read the resource, then send its ETag back as `If-Match: "<version>"`.',
+    )
+)
+PRECONDITION_FAILED = types.register(
+    types.ProblemType(
+        "precondition-failed",
+        412,
+        "The resource changed since you read it",
+        "If-Match named a version that is no longer current; `current_version` says which is.",
+        "Read the resource again, reapply your change to the current version and retry.",
+    )
+)
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d+)"\s*$')
+
+
+class PreconditionRequired(ApplicationError):
+    problem_type = PRECONDITION_REQUIRED
+
+
+class PreconditionFailed(ApplicationError):
+    problem_type = PRECONDITION_FAILED
+
+
+class StaleVersion(Exception):
+    """Raised by services when the expected version is not the current one."""
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"current version is {current_version}")
+        self.current_version = current_version
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def if_match_version(request: Request) -> int:
+    """Return the version named by If-Match, or raise 428 when it is missing or unreadable."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired('Send If-Match: "<version>" with the ETag you read.')
+    match = _ETAG.match(header)
+    if match is None:
+        raise PreconditionRequired(f'If-Match must be an ETag such as "3", not {header!r}.')
+    return int(match[1])
+
+
+def ensure_version(current_version: int, expected_version: int) -> None:
+    if current_version != expected_version:
+        raise StaleVersion(current_version)
+
+
+def precondition_failed(exc: StaleVersion) -> PreconditionFailed:
+    return PreconditionFailed(
+        f"The resource is at version {exc.current_version}, not the one If-Match named.",
+        current_version=exc.current_version,
+    )

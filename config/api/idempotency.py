@@ -1,0 +1,121 @@
+"""`Idempotency-Key` for POSTs that create: the effect and the stored response commit together.
+
+A retry with the same key and request replays the stored response (`Idempotent-Replayed:
+true`); the same key with another request is 422; a concurrent duplicate waits and replays,
+or gets 409 if the first does not finish in time (docs/adr/0009-idempotency.md).
+"""
+
+import functools
+import re
+
+from django.db import transaction
+from rest_framework.response import Response
+
+from config.api import problem_types as types
+from config.api.problems import ApplicationError
+from outbox.services import idempotency
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as the header field allows
+_REPLAYED_HEADERS = ("Location", "ETag", "Content-Location")
+
+INVALID_KEY = types.register(
+    types.ProblemType(
+        "idempotency-key-invalid",
+        400,
+        "The Idempotency-Key header is not valid",
+        "Idempotency keys are 1 to 255 visible ASCII characters (a UUID is a good choice).",
+        "Send a fresh UUID as the Idempotency-Key of each new operation; resend it on retries.",
+    )
+)
+KEY_REUSED = types.register(
+    types.ProblemType(
+        "idempotency-key-reused",
+        422,
+        "The Idempotency-Key was used for another request",
+        "A request with this key was already processed, and it differed from this one "
+        "(method, path or body).",
+        "Use a new key for a new operation; resend exactly the original request to replay it.",
+    )
+)
+KEY_IN_FLIGHT = types.register(
+    types.ProblemType(
+        "idempotency-key-in-flight",
+        409,
+        "A request with this Idempotency-Key is still running",
+        "Another request with the same key has not finished yet.",
+        "Retry after a moment with the same key; you will receive the first request's response.",
+    )
+)
+
+
+class InvalidIdempotencyKey(ApplicationError):
+    problem_type = INVALID_KEY
+
+
+class IdempotencyKeyReused(ApplicationError):
+    problem_type = KEY_REUSED
+
+
+class IdempotencyKeyInFlight(ApplicationError):
+    problem_type = KEY_IN_FLIGHT
+
+
+def principal_ref(principal) -> str:
+    return (
+        f"api_key:{principal.api_key_id}" if principal.api_key_id else f"user:{principal.user_id}"
+    )
+
+
+def idempotent(action):
+    """Decorate a viewset action that creates something to honour `Idempotency-Key`."""
+
+    @functools.wraps(action)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return action(view, request, *args, **kwargs)
+        if not _VALID_KEY.match(key):
+            raise InvalidIdempotencyKey("Idempotency-Key must be 1-255 visible ASCII characters.")
+        fingerprint = idempotency.fingerprint(request.method, request.path, request.data)
+        with transaction.atomic():
+            try:
+                claim = idempotency.claim_key(
+                    organization_id=request.auth.organization_id,
+                    principal=principal_ref(request.auth),
+                    key=key,
+                    request_fingerprint=fingerprint,
+                    method=request.method,
+                    path=request.path,
+                )
+            except idempotency.KeyInFlight:
+                raise IdempotencyKeyInFlight(
+                    "A request with this Idempotency-Key is still being processed; retry shortly."
+                ) from None
+            if claim.existing is not None:
+                return _replay(claim.existing, fingerprint)
+            response = action(view, request, *args, **kwargs)
+            if 200 <= response.status_code < 300:
+                headers = {name: response[name] for name in _REPLAYED_HEADERS if name in response}
+                idempotency.store_response(
+                    claim.record_id,
+                    status=response.status_code,
+                    headers=headers,
+                    body=response.data,
+                )
+            else:
+                transaction.set_rollback(True)  # only successes are remembered
+            return response
+
+    wrapper.idempotent = True  # read by the schema generator to document the header
+    return wrapper
+
+
+def _replay(record, fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            f"Idempotency-Key was first used for a different request to {record.path}."
+        )
+    headers = {**record.response_headers, REPLAYED_HEADER: "true"}
+    return Response(record.response_body, status=record.response_status, headers=headers)

@@ -1,0 +1,3 @@
+"""Event types the outbox app emits itself."""
+
+WEBHOOK_PING = "webhook.ping"

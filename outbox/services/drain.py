@@ -1,0 +1,117 @@
+"""The relay: claim committed messages, hand them to every publisher, mark or back off.
+
+Claiming uses `FOR UPDATE SKIP LOCKED`, so several drainers work in parallel without taking
+the same message. Only each aggregate's oldest pending message can be claimed, so events of
+one aggregate are published in order even while an earlier one is failing or held by another
+drainer (docs/adr/0008-ordering-per-aggregate.md).
+"""
+
+import logging
+import random
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from outbox import metrics
+from outbox.models import OutboxMessage
+from outbox.publishers import Publisher, configured_publishers
+from outbox.services.feed import sequence_feed
+from outbox.services.locking import skip_locked_clause
+
+logger = logging.getLogger(__name__)
+
+CLAIM_SQL = """
+SELECT m.id FROM outbox_outboxmessage m
+WHERE m.state = 'pending' AND m.available_at <= %(now)s
+  AND NOT EXISTS (
+    SELECT 1 FROM outbox_outboxmessage earlier
+    WHERE earlier.state = 'pending'
+      AND earlier.aggregate_type = m.aggregate_type
+      AND earlier.aggregate_id = m.aggregate_id
+      AND earlier.id < m.id)
+ORDER BY m.id
+LIMIT %(limit)s
+{lock}
+"""
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: half the step fixed, half random."""
+    step = min(
+        settings.OUTBOX_BACKOFF_MAX_SECONDS,
+        settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** (attempts - 1),
+    )
+    return timedelta(seconds=step / 2 + random.uniform(0, step / 2))  # noqa: S311
+
+
+def claim_batch(limit: int) -> list[OutboxMessage]:
+    """Lock up to `limit` publishable messages for this transaction (skipping others' locks)."""
+    with connection.cursor() as cursor:
+        sql = CLAIM_SQL.format(lock=skip_locked_clause())
+        cursor.execute(sql, {"now": timezone.now(), "limit": limit})
+        ids = [row[0] for row in cursor.fetchall()]
+    return list(OutboxMessage.objects.filter(id__in=ids).order_by("id"))
+
+
+def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> None:
+    """Offer the message to each publisher that has not taken it yet; record the outcome."""
+    failures = []
+    for publisher in publishers:
+        if publisher.name in message.completed_publishers:
+            continue
+        try:
+            with transaction.atomic():  # a failing publisher's own writes roll back alone
+                publisher.publish(message)
+        except Exception as exc:  # any publisher error means "retry later", never "crash the relay"
+            failures.append(f"{publisher.name}: {type(exc).__name__}: {exc}")
+            metrics.PUBLISH_FAILURES.labels(publisher=publisher.name).inc()
+        else:
+            message.completed_publishers.append(publisher.name)
+            metrics.PUBLISHED.labels(publisher=publisher.name).inc()
+    message.attempts += 1
+    if not failures:
+        message.state, message.published_at, message.last_error = "published", timezone.now(), ""
+    elif message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        message.state, message.last_error = "dead", "\n".join(failures)
+        logger.error("Outbox message %s is dead: %s", message.event_id, message.last_error)
+    else:
+        message.available_at = timezone.now() + retry_delay(message.attempts)
+        message.last_error = "\n".join(failures)
+    message.save(
+        update_fields=[
+            "state",
+            "attempts",
+            "available_at",
+            "last_error",
+            "completed_publishers",
+            "published_at",
+        ]
+    )
+
+
+def drain_batch(limit: int | None = None) -> int:
+    """Publish one batch in one transaction; return how many messages it handled."""
+    publishers = configured_publishers()
+    with transaction.atomic():
+        messages = claim_batch(limit or settings.OUTBOX_BATCH_SIZE)
+        for message in messages:
+            publish_message(message, publishers)
+    return len(messages)
+
+
+def drain(*, time_budget_seconds: float | None = None) -> int:
+    """Drain batches until the outbox is empty or the time budget is spent."""
+    budget = time_budget_seconds or settings.OUTBOX_DRAIN_SECONDS
+    deadline = time.monotonic() + budget
+    handled = 0
+    while time.monotonic() < deadline:
+        batch = drain_batch()
+        handled += batch
+        if batch < settings.OUTBOX_BATCH_SIZE:
+            break
+    if handled:
+        sequence_feed()
+    return handled

@@ -1,0 +1,20 @@
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from outbox.models import Delivery, OutboxMessage
+
+
+@transaction.atomic
+def redrive_messages(messages: QuerySet) -> int:
+    """Put dead messages back to pending with fresh attempts; publishers that took them skip."""
+    return messages.filter(state=OutboxMessage.State.DEAD).update(
+        state=OutboxMessage.State.PENDING, attempts=0, available_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def redrive_deliveries(queryset: QuerySet) -> int:
+    return queryset.filter(state=Delivery.State.DEAD).update(
+        state=Delivery.State.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )

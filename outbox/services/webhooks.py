@@ -1,0 +1,89 @@
+"""Webhook endpoints: registered, changed and pinged by organization admins."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+import outbox
+from config.api import problem_types as types
+from config.api.conditional import ensure_version
+from config.api.problems import ApplicationError
+from outbox import events, signing
+from outbox.models import WebhookEndpoint
+from outbox.targets import UnsafeTarget, resolve_target
+
+
+class UnsafeWebhookTarget(ApplicationError):
+    problem_type = types.VALIDATION_ERROR
+
+
+@dataclass(frozen=True)
+class CreatedEndpoint:
+    endpoint: WebhookEndpoint
+    secret: str
+
+
+def vet_url(url: str) -> None:
+    try:
+        resolve_target(url)
+    except UnsafeTarget as exc:
+        raise UnsafeWebhookTarget(
+            str(exc), errors=[{"pointer": "/url", "detail": str(exc), "code": "unsafe_target"}]
+        ) from None
+
+
+@transaction.atomic
+def create_endpoint(
+    *,
+    organization_id: int,
+    url: str,
+    description: str = "",
+    event_types: list[str],
+    is_active: bool = True,
+) -> CreatedEndpoint:
+    vet_url(url)
+    endpoint = WebhookEndpoint.objects.create(
+        organization_id=organization_id,
+        url=url,
+        description=description,
+        event_types=event_types,
+        is_active=is_active,
+        secret=signing.generate_secret(),
+    )
+    return CreatedEndpoint(endpoint, endpoint.secret)
+
+
+@transaction.atomic
+def update_endpoint(*, endpoint_id: int, expected_version: int, changes: dict) -> WebhookEndpoint:
+    """Change an endpoint written from `expected_version`; raise StaleVersion otherwise."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
+    ensure_version(endpoint.version, expected_version)
+    if "url" in changes:
+        vet_url(changes["url"])
+    for field, value in changes.items():
+        setattr(endpoint, field, value)
+    endpoint.version += 1
+    endpoint.save(update_fields=[*changes, "version", "updated_at"])
+    return endpoint
+
+
+@transaction.atomic
+def delete_endpoint(*, endpoint_id: int) -> None:
+    """Stop sending to the endpoint; its delivery history stays."""
+    WebhookEndpoint.objects.filter(pk=endpoint_id, deleted_at__isnull=True).update(
+        deleted_at=timezone.now(), is_active=False
+    )
+
+
+@transaction.atomic
+def ping_endpoint(*, endpoint: WebhookEndpoint):
+    """Send a `webhook.ping` event to this endpoint only."""
+    return outbox.emit(
+        organization_id=endpoint.organization_id,
+        event_type=events.WEBHOOK_PING,
+        aggregate_type="webhook_endpoint",
+        aggregate_id=endpoint.pk,
+        payload={"webhook_endpoint_id": endpoint.pk, "url": endpoint.url},
+        target={"webhook_endpoint_id": endpoint.pk},
+    )
