@@ -242,11 +242,14 @@ CELERY_BEAT_SCHEDULE = {
 
 OUTBOX_BROKER_URL = env_str("OUTBOX_BROKER_URL")
 OUTBOX_BROKER_EXCHANGE = env_str("OUTBOX_BROKER_EXCHANGE", "serviceflow.events")
-OUTBOX_PUBLISHERS = [
-    "outbox.publishers.consumers.InProcessConsumers",
-    "outbox.publishers.webhooks.WebhookFanout",
-    *(["outbox.publishers.broker.BrokerPublisher"] if OUTBOX_BROKER_URL else []),
-]
+OUTBOX_PUBLISHERS = env_list(
+    "OUTBOX_PUBLISHERS",
+    [
+        "outbox.publishers.consumers.InProcessConsumers",
+        "outbox.publishers.webhooks.WebhookFanout",
+        *(["outbox.publishers.broker.BrokerPublisher"] if OUTBOX_BROKER_URL else []),
+    ],
+)
 OUTBOX_BATCH_SIZE = env_int("OUTBOX_BATCH_SIZE", 100)
 OUTBOX_DRAIN_SECONDS = env_int("OUTBOX_DRAIN_SECONDS", 5)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)

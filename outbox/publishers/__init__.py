@@ -7,6 +7,8 @@ A publisher is a class with a unique `name` and `publish(message)`; it raises to
 from functools import cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 
@@ -34,3 +36,9 @@ def reset_publishers() -> None:
         for publisher in configured_publishers():
             publisher.close()
     configured_publishers.cache_clear()
+
+
+@receiver(setting_changed)
+def _publishers_follow_settings(setting: str, **kwargs) -> None:
+    if setting in ("OUTBOX_PUBLISHERS", "OUTBOX_BROKER_URL"):
+        reset_publishers()

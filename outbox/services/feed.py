@@ -15,8 +15,8 @@ FEED_LOCK_ID = 0x5F0E_F00D
 
 SEQUENCE_SQL = """
 WITH base AS (SELECT coalesce(max(feed_position), 0) AS last FROM outbox_outboxmessage),
-batch AS (
-  SELECT m.id, row_number() OVER (ORDER BY m.id) AS offset_in_batch
+locked AS (
+  SELECT m.id
   FROM outbox_outboxmessage m
   WHERE m.feed_position IS NULL
     AND m.target IS NULL
@@ -29,7 +29,8 @@ batch AS (
   ORDER BY m.id
   LIMIT %(limit)s
   {lock}
-)
+),
+batch AS (SELECT id, row_number() OVER (ORDER BY id) AS offset_in_batch FROM locked)
 UPDATE outbox_outboxmessage m
 SET feed_position = base.last + batch.offset_in_batch
 FROM batch, base
