@@ -1,3 +1,7 @@
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from tests.outbox.publishers import FlakyPublisher, RecordingPublisher, recorder
@@ -27,3 +31,46 @@ def recording(settings):
 def flaky(settings):
     settings.OUTBOX_PUBLISHERS = [CONSUMERS, RECORDING, FLAKY]
     return FlakyPublisher
+
+
+class WebhookSink:
+    """A local HTTP receiver that records what it is sent and answers with `status`."""
+
+    def __init__(self) -> None:
+        self.received: list[dict] = []
+        self.status = 200
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                sink.received.append(
+                    {
+                        "path": self.path,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "body": body,
+                        "at": time.time(),
+                    }
+                )
+                self.send_response(sink.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/serviceflow"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def webhook_sink(monkeypatch):
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")
+    sink = WebhookSink()
+    yield sink
+    sink.close()
