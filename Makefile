@@ -28,7 +28,7 @@ $(CURDIR)/var/tools/bin/uv:
 install: $(UV)
 	$(UV) sync --frozen --quiet
 
-# Start PostgreSQL and Redis when they are installed here but not running.
+# Start PostgreSQL, Redis and RabbitMQ when they are installed here but not running.
 services:
 	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && command -v pg_ctlcluster >/dev/null; then \
 		echo "starting PostgreSQL"; \
@@ -38,10 +38,15 @@ services:
 		echo "starting Redis"; \
 		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
 	fi
-	@for i in $$(seq 1 30); do \
-		pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && exit 0; \
+	@if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && command -v rabbitmq-server >/dev/null; then \
+		echo "starting RabbitMQ"; \
+		rabbitmq-server -detached; \
+	fi
+	@for i in $$(seq 1 60); do \
+		pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 \
+			&& (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && exit 0; \
 		sleep 1; \
-	done; echo "PostgreSQL or Redis is not reachable on 127.0.0.1" >&2; exit 1
+	done; echo "PostgreSQL, Redis or RabbitMQ is not reachable on 127.0.0.1" >&2; exit 1
 
 lint: install
 	$(RUN) ruff check .

@@ -23,7 +23,8 @@ class BrokerPublisher(Publisher):
         if producer is None:
             connection = Connection(
                 settings.OUTBOX_BROKER_URL,
-                transport_options={"confirm_publish": True},
+                # Fail fast: the outbox itself retries with backoff.
+                transport_options={"confirm_publish": True, "max_retries": 0},
                 connect_timeout=5,
             )
             producer = Producer(connection.default_channel, exchange=self.exchange)
