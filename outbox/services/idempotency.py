@@ -61,9 +61,9 @@ def claim_key(
             try:
                 with _bounded_lock_wait(cursor):
                     cursor.execute(INSERT_SQL, params)
+                    row = cursor.fetchone()
             except OperationalError as exc:
                 raise KeyInFlight(key) from exc
-            row = cursor.fetchone()
         if row is not None:
             return Claim(record_id=row[0])
         existing = IdempotencyRecord.objects.get(

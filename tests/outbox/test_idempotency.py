@@ -1,0 +1,143 @@
+"""Idempotency-Key through HTTP, on a real creating endpoint (POST /api/v1/api-keys)."""
+
+import threading
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from accounts.models import ApiKey
+from outbox.models import IdempotencyRecord
+from outbox.services.idempotency import purge_expired
+
+BODY = {"name": "integration", "role": "agent"}
+
+
+def create(client, key: str, body=BODY):
+    return client.post("/api/v1/api-keys", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def created_keys() -> int:
+    return ApiKey.objects.filter(name__in=["integration", "other"]).count()
+
+
+@pytest.mark.django_db
+def test_retry_replays_the_first_response_and_creates_nothing_more(admin_api):
+    key = str(uuid.uuid4())
+
+    first = create(admin_api, key)
+    retry = create(admin_api, key)
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()  # including the secret, shown to the same caller
+    assert retry["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert created_keys() == 1
+
+
+@pytest.mark.django_db
+def test_same_key_with_a_different_request_is_422(admin_api):
+    key = str(uuid.uuid4())
+    create(admin_api, key)
+
+    response = create(admin_api, key, {**BODY, "name": "other"})
+
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("/problems/idempotency-key-reused")
+    assert created_keys() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["", "x" * 256, "has space", "naïve"])
+def test_malformed_key_is_400_and_changes_nothing(admin_api, key):
+    response = create(admin_api, key)
+
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("/problems/idempotency-key-invalid")
+    assert created_keys() == 0
+
+
+@pytest.mark.django_db
+def test_failed_request_is_not_remembered(admin_api):
+    key = str(uuid.uuid4())
+
+    failed = create(admin_api, key, {"name": "integration"})
+    corrected = create(admin_api, key)
+
+    assert failed.status_code == 422
+    assert corrected.status_code == 201
+    assert "Idempotent-Replayed" not in corrected
+
+
+@pytest.mark.django_db
+def test_keys_belong_to_their_caller(admin_api, organization, issue_key):
+    key = str(uuid.uuid4())
+    other_caller = APIClient()
+    other_caller.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_key(organization)}")
+
+    create(admin_api, key)
+    response = create(other_caller, key)
+
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
+    assert created_keys() == 2
+
+
+@pytest.mark.django_db
+def test_expired_key_runs_the_request_again_and_purge_removes_expired_records(admin_api):
+    key = str(uuid.uuid4())
+    create(admin_api, key)
+    IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    again = create(admin_api, key)
+
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert created_keys() == 2
+    IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    create(admin_api, str(uuid.uuid4()))
+    assert purge_expired() == 1
+    assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_records_expire_after_the_configured_time(admin_api, settings):
+    create(admin_api, str(uuid.uuid4()))
+
+    record = IdempotencyRecord.objects.get()
+    assert record.expires_at - record.created_at == timedelta(
+        seconds=settings.IDEMPOTENCY_TTL_SECONDS
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_requests_with_one_key_have_one_effect(organization, issue_key):
+    credentials = f"Bearer {issue_key(organization)}"
+    key = str(uuid.uuid4())
+    start = threading.Barrier(20)
+    responses = []
+
+    def send():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=credentials)
+        try:
+            start.wait()
+            responses.append(create(client, key))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert created_keys() == 1
+    statuses = sorted(r.status_code for r in responses)
+    assert set(statuses) <= {201, 409}
+    successes = [r for r in responses if r.status_code == 201]
+    assert len({r.json()["id"] for r in successes}) == 1
+    assert sum("Idempotent-Replayed" not in r for r in successes) == 1
