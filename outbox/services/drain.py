@@ -23,18 +23,26 @@ from outbox.services.locking import skip_locked_clause
 
 logger = logging.getLogger(__name__)
 
+# Lock due messages in id order, skipping other drainers' rows; keep those whose earlier
+# pending messages of the same aggregate are all in this batch (so they go first, in order).
 CLAIM_SQL = """
-SELECT m.id FROM outbox_outboxmessage m
-WHERE m.state = 'pending' AND m.available_at <= %(now)s
-  AND NOT EXISTS (
-    SELECT 1 FROM outbox_outboxmessage earlier
-    WHERE earlier.state = 'pending'
-      AND earlier.aggregate_type = m.aggregate_type
-      AND earlier.aggregate_id = m.aggregate_id
-      AND earlier.id < m.id)
-ORDER BY m.id
-LIMIT %(limit)s
-{lock}
+WITH locked AS (
+  SELECT m.id, m.aggregate_type, m.aggregate_id
+  FROM outbox_outboxmessage m
+  WHERE m.state = 'pending' AND m.available_at <= %(now)s
+  ORDER BY m.id
+  LIMIT %(limit)s
+  {lock}
+)
+SELECT l.id FROM locked l
+WHERE NOT EXISTS (
+  SELECT 1 FROM outbox_outboxmessage earlier
+  WHERE earlier.state = 'pending'
+    AND earlier.aggregate_type = l.aggregate_type
+    AND earlier.aggregate_id = l.aggregate_id
+    AND earlier.id < l.id
+    AND earlier.id NOT IN (SELECT id FROM locked))
+ORDER BY l.id
 """
 
 
@@ -56,8 +64,33 @@ def claim_batch(limit: int) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(id__in=ids).order_by("id"))
 
 
-def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> None:
-    """Offer the message to each publisher that has not taken it yet; record the outcome."""
+def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> bool:
+    """Offer the message to the publishers that have not taken it; return whether all did."""
+    failures = _offer(message, publishers)
+    message.attempts += 1
+    if not failures:
+        message.state, message.published_at, message.last_error = "published", timezone.now(), ""
+    elif message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        message.state, message.last_error = "dead", "\n".join(failures)
+        logger.error("Outbox message %s is dead: %s", message.event_id, message.last_error)
+    else:
+        message.available_at = timezone.now() + retry_delay(message.attempts)
+        message.last_error = "\n".join(failures)
+    message.save(update_fields=OUTCOME_FIELDS)
+    return not failures
+
+
+OUTCOME_FIELDS = [
+    "state",
+    "attempts",
+    "available_at",
+    "last_error",
+    "completed_publishers",
+    "published_at",
+]
+
+
+def _offer(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> list[str]:
     failures = []
     for publisher in publishers:
         if publisher.name in message.completed_publishers:
@@ -71,25 +104,7 @@ def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -
         else:
             message.completed_publishers.append(publisher.name)
             metrics.PUBLISHED.labels(publisher=publisher.name).inc()
-    message.attempts += 1
-    if not failures:
-        message.state, message.published_at, message.last_error = "published", timezone.now(), ""
-    elif message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-        message.state, message.last_error = "dead", "\n".join(failures)
-        logger.error("Outbox message %s is dead: %s", message.event_id, message.last_error)
-    else:
-        message.available_at = timezone.now() + retry_delay(message.attempts)
-        message.last_error = "\n".join(failures)
-    message.save(
-        update_fields=[
-            "state",
-            "attempts",
-            "available_at",
-            "last_error",
-            "completed_publishers",
-            "published_at",
-        ]
-    )
+    return failures
 
 
 def drain_batch(limit: int | None = None) -> int:
@@ -97,8 +112,13 @@ def drain_batch(limit: int | None = None) -> int:
     publishers = configured_publishers()
     with transaction.atomic():
         messages = claim_batch(limit or settings.OUTBOX_BATCH_SIZE)
+        held_back = set()
         for message in messages:
-            publish_message(message, publishers)
+            aggregate = (message.aggregate_type, message.aggregate_id)
+            if aggregate in held_back:
+                continue  # an earlier event of this aggregate just failed; keep the order
+            if not publish_message(message, publishers):
+                held_back.add(aggregate)
     return len(messages)
 
 

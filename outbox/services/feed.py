@@ -16,21 +16,24 @@ FEED_LOCK_ID = 0x5F0E_F00D
 SEQUENCE_SQL = """
 WITH base AS (SELECT coalesce(max(feed_position), 0) AS last FROM outbox_outboxmessage),
 locked AS (
-  SELECT m.id
+  SELECT m.id, m.aggregate_type, m.aggregate_id
   FROM outbox_outboxmessage m
-  WHERE m.feed_position IS NULL
-    AND m.target IS NULL
-    AND NOT EXISTS (
-      SELECT 1 FROM outbox_outboxmessage earlier
-      WHERE earlier.feed_position IS NULL
-        AND earlier.aggregate_type = m.aggregate_type
-        AND earlier.aggregate_id = m.aggregate_id
-        AND earlier.id < m.id)
+  WHERE m.feed_position IS NULL AND m.target IS NULL
   ORDER BY m.id
   LIMIT %(limit)s
   {lock}
 ),
-batch AS (SELECT id, row_number() OVER (ORDER BY id) AS offset_in_batch FROM locked)
+eligible AS (
+  SELECT l.id FROM locked l
+  WHERE NOT EXISTS (
+    SELECT 1 FROM outbox_outboxmessage earlier
+    WHERE earlier.feed_position IS NULL AND earlier.target IS NULL
+      AND earlier.aggregate_type = l.aggregate_type
+      AND earlier.aggregate_id = l.aggregate_id
+      AND earlier.id < l.id
+      AND earlier.id NOT IN (SELECT id FROM locked))
+),
+batch AS (SELECT id, row_number() OVER (ORDER BY id) AS offset_in_batch FROM eligible)
 UPDATE outbox_outboxmessage m
 SET feed_position = base.last + batch.offset_in_batch
 FROM batch, base
