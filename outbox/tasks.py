@@ -17,7 +17,7 @@ def sequence_event_feed() -> int:
 
 @shared_task(ignore_result=True)
 def deliver_webhooks() -> int:
-    return deliveries.deliver_due()
+    return deliveries.deliver_all_due()
 
 
 @shared_task(ignore_result=True)

@@ -42,6 +42,16 @@ def process_env(transactional_db) -> dict[str, str]:
 
 
 @pytest.fixture
+def worker_env(process_env, tmp_path, monkeypatch) -> dict[str, str]:
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")
+    return {
+        **process_env,
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+        "SERVICEFLOW_VAR_DIR": str(tmp_path),
+    }
+
+
+@pytest.fixture
 def api() -> APIClient:
     return APIClient()
 

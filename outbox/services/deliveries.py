@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from outbox import metrics, signing
 from outbox.models import Delivery
+from outbox.services.batching import repeat_batches
 from outbox.targets import ResolvedTarget, UnsafeTarget, resolve_target
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,15 @@ def deliver_due(limit: int | None = None) -> int:
         for delivery in due:
             attempt(delivery)
     return len(due)
+
+
+def deliver_all_due(*, time_budget_seconds: float | None = None) -> int:
+    """Deliver batches until none is due or the time budget is spent."""
+    return repeat_batches(
+        deliver_due,
+        batch_size=settings.WEBHOOK_BATCH_SIZE,
+        time_budget_seconds=time_budget_seconds or settings.OUTBOX_DRAIN_SECONDS,
+    )
 
 
 def redeliver(delivery: Delivery) -> Delivery:

@@ -8,7 +8,6 @@ drainer (docs/adr/0008-ordering-per-aggregate.md).
 
 import logging
 import random
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -18,6 +17,7 @@ from django.utils import timezone
 from outbox import metrics
 from outbox.models import OutboxMessage
 from outbox.publishers import Publisher, configured_publishers
+from outbox.services.batching import repeat_batches
 from outbox.services.feed import sequence_feed
 from outbox.services.locking import skip_locked_clause
 
@@ -124,14 +124,11 @@ def drain_batch(limit: int | None = None) -> int:
 
 def drain(*, time_budget_seconds: float | None = None) -> int:
     """Drain batches until the outbox is empty or the time budget is spent."""
-    budget = time_budget_seconds or settings.OUTBOX_DRAIN_SECONDS
-    deadline = time.monotonic() + budget
-    handled = 0
-    while time.monotonic() < deadline:
-        batch = drain_batch()
-        handled += batch
-        if batch < settings.OUTBOX_BATCH_SIZE:
-            break
+    handled = repeat_batches(
+        drain_batch,
+        batch_size=settings.OUTBOX_BATCH_SIZE,
+        time_budget_seconds=time_budget_seconds or settings.OUTBOX_DRAIN_SECONDS,
+    )
     if handled:
         sequence_feed()
     return handled

@@ -8,7 +8,7 @@ from accounts.models import Role
 from accounts.services import create_api_key
 from outbox import signing
 from outbox.models import Delivery, OutboxMessage
-from tests.e2e.conftest import wait_for
+from tests.e2e.processes import wait_for
 from tests.outbox.conftest import WebhookSink
 from tests.outbox.factories import WebhookEndpointFactory
 
