@@ -5,14 +5,13 @@ pytestmark = pytest.mark.django_db
 DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
-def test_healthz_answers_without_touching_dependencies(client, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": DEAD_REDIS,
-        }
-    }
+@pytest.fixture
+def dead_cache(settings):
+    backend = "django.core.cache.backends.redis.RedisCache"
+    settings.CACHES = {"default": {"BACKEND": backend, "LOCATION": DEAD_REDIS}}
 
+
+def test_healthz_answers_without_touching_dependencies(client, dead_cache):
     response = client.get("/healthz")
 
     assert response.status_code == 200
@@ -29,14 +28,7 @@ def test_readyz_reports_every_dependency_up(client):
     }
 
 
-def test_readyz_is_503_problem_naming_a_cache_that_is_down(client, settings):
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": DEAD_REDIS,
-        }
-    }
-
+def test_readyz_is_503_problem_naming_a_cache_that_is_down(client, dead_cache):
     response = client.get("/readyz")
 
     assert response.status_code == 503

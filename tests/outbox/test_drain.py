@@ -1,13 +1,12 @@
-import threading
 from collections import defaultdict
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from outbox.models import OutboxMessage
 from outbox.services.drain import drain, drain_batch, retry_delay
+from tests.concurrency import run_concurrently
 from tests.outbox.factories import emit_event
 from tests.outbox.publishers import RecordingPublisher
 
@@ -105,26 +104,13 @@ def test_two_drainers_in_parallel_publish_every_message_exactly_once_in_aggregat
 ):
     settings.OUTBOX_BATCH_SIZE = 7
     emitted = [emit_event(organization, aggregate=("ticket", n % 3)) for n in range(300)]
-    start = threading.Barrier(2)
-    errors = []
 
-    def drainer():
-        try:
-            start.wait()
-            while drain(time_budget_seconds=30):
-                pass
-        except Exception as exc:  # surfaced by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def drain_until_empty() -> None:
+        while drain(time_budget_seconds=30):
+            pass
 
-    threads = [threading.Thread(target=drainer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_concurrently(drain_until_empty, 2)
 
-    assert errors == []
     published = recording.published()
     assert sorted(event for _, event in published) == sorted(str(m.event_id) for m in emitted)
     by_aggregate = defaultdict(list)

@@ -1,17 +1,16 @@
 """Idempotency-Key through HTTP, on a real creating endpoint (POST /api/v1/api-keys)."""
 
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import ApiKey
 from outbox.models import IdempotencyRecord
 from outbox.services.idempotency import purge_expired
+from tests.concurrency import run_concurrently
 
 BODY = {"name": "integration", "role": "agent"}
 
@@ -117,23 +116,13 @@ def test_records_expire_after_the_configured_time(admin_api, settings):
 def test_twenty_concurrent_requests_with_one_key_have_one_effect(organization, issue_key):
     credentials = f"Bearer {issue_key(organization)}"
     key = str(uuid.uuid4())
-    start = threading.Barrier(20)
-    responses = []
 
     def send():
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=credentials)
-        try:
-            start.wait()
-            responses.append(create(client, key))
-        finally:
-            connection.close()
+        return create(client, key)
 
-    threads = [threading.Thread(target=send) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = run_concurrently(send, 20)
 
     assert created_keys() == 1
     statuses = sorted(r.status_code for r in responses)
