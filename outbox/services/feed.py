@@ -34,7 +34,7 @@ eligible AS (
       AND earlier.id NOT IN (SELECT id FROM locked))
 ),
 batch AS (SELECT id, row_number() OVER (ORDER BY id) AS offset_in_batch FROM eligible)
-UPDATE outbox_outboxmessage m
+UPDATE outbox_outboxmessage AS m
 SET feed_position = base.last + batch.offset_in_batch
 FROM batch, base
 WHERE m.id = batch.id
