@@ -44,8 +44,8 @@ class OutboxMessage(models.Model):
             ),
             models.Index(
                 fields=["aggregate_type", "aggregate_id", "id"],
-                condition=Q(state="pending"),
-                name="outbox_pending_by_aggregate",
+                condition=~Q(state="published"),
+                name="outbox_unpublished_by_agg",
             ),
             models.Index(
                 fields=["id"], condition=Q(feed_position__isnull=True), name="outbox_unsequenced"

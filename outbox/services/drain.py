@@ -24,7 +24,7 @@ from outbox.services.locking import skip_locked_clause
 logger = logging.getLogger(__name__)
 
 # Lock due messages in id order, skipping other drainers' rows; keep those whose earlier
-# pending messages of the same aggregate are all in this batch (so they go first, in order).
+# unpublished (pending or dead) messages of the same aggregate are all in this batch.
 CLAIM_SQL = """
 WITH locked AS (
   SELECT m.id, m.aggregate_type, m.aggregate_id
@@ -37,7 +37,7 @@ WITH locked AS (
 SELECT l.id FROM locked l
 WHERE NOT EXISTS (
   SELECT 1 FROM outbox_outboxmessage earlier
-  WHERE earlier.state = 'pending'
+  WHERE earlier.state <> 'published'
     AND earlier.aggregate_type = l.aggregate_type
     AND earlier.aggregate_id = l.aggregate_id
     AND earlier.id < l.id

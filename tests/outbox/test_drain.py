@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from outbox.models import OutboxMessage
 from outbox.services.drain import drain, drain_batch, retry_delay
+from outbox.services.redrive import redrive_messages
 from tests.concurrency import run_concurrently
 from tests.outbox.factories import emit_event
 from tests.outbox.publishers import RecordingPublisher
@@ -120,3 +121,23 @@ def test_two_drainers_in_parallel_publish_every_message_exactly_once_in_aggregat
         expected = [str(m.event_id) for m in emitted if m.aggregate_id == str(n)]
         assert by_aggregate[f"ticket:{n}"] == expected
     assert not OutboxMessage.objects.exclude(state="published").exists()
+
+
+def test_dead_event_holds_its_aggregate_until_redriven(db, organization, flaky, settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 1
+    first = emit_event(organization, aggregate=("ticket", 1))
+    second = emit_event(organization, aggregate=("ticket", 1))
+    flaky.failing = {str(first.event_id)}
+    drain_batch()
+    drain_batch()
+
+    assert OutboxMessage.objects.get(pk=first.pk).state == "dead"
+    assert OutboxMessage.objects.get(pk=second.pk).state == "pending"
+    flaky.failing = set()
+    redrive_messages(OutboxMessage.objects.all())
+    drain_batch()
+
+    order = [
+        event for aggregate, event in RecordingPublisher.published() if aggregate == "ticket:1"
+    ]
+    assert order == [str(first.event_id), str(second.event_id)]
