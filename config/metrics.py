@@ -31,6 +31,7 @@ REQUESTS = Counter(
     ["method", "route", "status"],
 )
 UNMATCHED_ROUTE = "<unmatched>"
+KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 _REGEX_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
@@ -64,9 +65,6 @@ class PrometheusMiddleware:
         REQUEST_DURATION.labels(**labels).observe(time.perf_counter() - started)
         REQUESTS.labels(**labels).inc()
         return response
-
-
-KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
 
 _SCRAPE_COLLECTORS: list = []

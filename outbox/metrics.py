@@ -8,6 +8,8 @@ from django.utils import timezone
 from prometheus_client import Counter
 from prometheus_client.core import GaugeMetricFamily
 
+from outbox.models import Delivery, OutboxMessage
+
 logger = logging.getLogger(__name__)
 
 PUBLISHED = Counter("serviceflow_outbox_published", "Messages a publisher took.", ["publisher"])
@@ -29,8 +31,6 @@ class OutboxBacklogCollector:
             logger.warning("Outbox backlog metrics unavailable", exc_info=True)
 
     def _collect(self):
-        from outbox.models import Delivery, OutboxMessage
-
         messages = OutboxMessage.objects.aggregate(
             pending=Count("id", filter=Q(state="pending")),
             dead=Count("id", filter=Q(state="dead")),

@@ -15,6 +15,7 @@ from config.api.idempotency import idempotent
 from config.api.schema import IF_MATCH, Problem
 from outbox.api.serializers import (
     DeliveryOut,
+    DeliveryPageOut,
     EventPageOut,
     MarkedReadOut,
     NotificationOut,
@@ -72,11 +73,14 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        created = webhooks.create_endpoint(
+        endpoint = webhooks.create_endpoint(
             organization_id=request.auth.organization_id, **parse(WebhookCreateIn, request.data)
         )
-        body = WebhookCreatedOut(created.endpoint).data | {"secret": created.secret}
-        return Response(body, status=status.HTTP_201_CREATED, headers={"ETag": etag(1)})
+        return Response(
+            WebhookCreatedOut(endpoint).data,
+            status=status.HTTP_201_CREATED,
+            headers={"ETag": etag(endpoint.version)},
+        )
 
     @extend_schema(
         summary="Change a webhook",
@@ -107,7 +111,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         message = webhooks.ping_endpoint(endpoint=self.get_object())
         return Response({"event_id": str(message.event_id)}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(summary="List a webhook's deliveries", responses={200: DeliveryOut(many=True)})
+    @extend_schema(summary="List a webhook's deliveries", responses={200: DeliveryPageOut})
     @action(detail=True, methods=["get"], serializer_class=DeliveryOut)
     def deliveries(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()

@@ -1,7 +1,5 @@
 """Webhook endpoints: registered, changed and pinged by organization admins."""
 
-from dataclasses import dataclass
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,12 +14,6 @@ from outbox.targets import UnsafeTarget, resolve_target
 
 class UnsafeWebhookTarget(ApplicationError):
     problem_type = types.VALIDATION_ERROR
-
-
-@dataclass(frozen=True)
-class CreatedEndpoint:
-    endpoint: WebhookEndpoint
-    secret: str
 
 
 def vet_url(url: str) -> None:
@@ -41,7 +33,8 @@ def create_endpoint(
     description: str = "",
     event_types: list[str],
     is_active: bool = True,
-) -> CreatedEndpoint:
+) -> WebhookEndpoint:
+    """Register an endpoint with a fresh signing secret (shown to the caller once)."""
     vet_url(url)
     endpoint = WebhookEndpoint.objects.create(
         organization_id=organization_id,
@@ -51,7 +44,7 @@ def create_endpoint(
         is_active=is_active,
         secret=signing.generate_secret(),
     )
-    return CreatedEndpoint(endpoint, endpoint.secret)
+    return endpoint
 
 
 @transaction.atomic

@@ -33,7 +33,6 @@ def test_status_reports_pending_dead_and_per_publisher(organization, flaky):
 
 def test_redrive_puts_dead_messages_and_deliveries_back(organization):
     message = emit_event(organization)
-    WebhookEndpointFactory(organization=organization)
     OutboxMessage.objects.update(state="dead", attempts=12)
     Delivery.objects.create(
         endpoint_id=WebhookEndpointFactory(organization=organization).pk,

@@ -1,3 +1,5 @@
+from collections import Counter
+
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Min, Q
 from django.utils import timezone
@@ -20,20 +22,24 @@ class Command(BaseCommand):
             f"messages   pending={totals['pending']} dead={totals['dead']} "
             f"oldest_pending_age={age:.1f}s"
         )
+        waiting = self._waiting_per_publisher()
         for publisher in configured_publishers():
-            waiting = OutboxMessage.objects.exclude(
-                completed_publishers__contains=[publisher.name]
-            ).filter(state__in=["pending", "dead"])
-            counts = waiting.aggregate(
-                pending=Count("id", filter=Q(state="pending")),
-                dead=Count("id", filter=Q(state="dead")),
-            )
-            self.stdout.write(
-                f"publisher  {publisher.name:<10} pending={counts['pending']} dead={counts['dead']}"
-            )
+            pending, dead = waiting[(publisher.name, "pending")], waiting[(publisher.name, "dead")]
+            self.stdout.write(f"publisher  {publisher.name:<10} pending={pending} dead={dead}")
         deliveries = Delivery.objects.aggregate(
             pending=Count("id", filter=Q(state="pending")), dead=Count("id", filter=Q(state="dead"))
         )
         self.stdout.write(
             f"webhooks   deliveries pending={deliveries['pending']} dead={deliveries['dead']}"
         )
+
+    def _waiting_per_publisher(self) -> Counter:
+        """Count unpublished messages each publisher has still to take, by state."""
+        names = [publisher.name for publisher in configured_publishers()]
+        waiting = Counter()
+        unpublished = OutboxMessage.objects.exclude(state="published")
+        for state, completed in unpublished.values_list("state", "completed_publishers").iterator():
+            for name in names:
+                if name not in completed:
+                    waiting[(name, state)] += 1
+        return waiting
