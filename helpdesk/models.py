@@ -1,0 +1,271 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from accounts.models import Role
+
+
+class Contact(models.Model):
+    """A customer who asks for help; not a user of ServiceFlow."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("organization", Lower("email"), name="contact_email_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class Tag(models.Model):
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="tag_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketSequence(models.Model):
+    """The last ticket number handed out in an organization (locked to take the next)."""
+
+    organization = models.OneToOneField(
+        "accounts.Organization", on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.last_number}"
+
+
+def can_work_tickets(ticket: "Ticket", principal) -> bool:
+    return principal.role in (Role.ADMIN, Role.AGENT)
+
+
+def can_cancel_tickets(ticket: "Ticket", principal) -> bool:
+    return principal.role == Role.ADMIN
+
+
+class Ticket(FSMModelMixin, models.Model):
+    """A request for help, moved through its life only by the transitions below."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    number = models.PositiveIntegerField()
+    key = models.CharField(max_length=40)
+    subject = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    status = FSMField(default=Status.NEW, choices=Status.choices, protected=True)
+    version = models.PositiveIntegerField(default=1)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    resolution_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_breached = models.BooleanField(default=False)
+    resolution_breached = models.BooleanField(default=False)
+    # While pending the resolution clock stops: since when, and the business time paused so far.
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    sla_paused_seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="ticket_number_per_org"
+            ),
+            models.UniqueConstraint(fields=["organization", "key"], name="ticket_key_per_org"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="ticket_version_positive"),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status", "-id"], name="ticket_org_status"),
+            models.Index(fields=["organization", "-created_at", "-id"], name="ticket_org_created"),
+            models.Index(fields=["organization", "-updated_at", "-id"], name="ticket_org_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.subject}"
+
+    # --- transitions: pure state changes, guards and permissions; services do the rest ---
+
+    @transition(
+        field=status,
+        source=[Status.NEW, Status.PENDING],
+        target=Status.OPEN,
+        permission=can_work_tickets,
+    )
+    def open(self, *, at) -> None:
+        self.opened_at = self.opened_at or at
+
+    @transition(
+        field=status, source=Status.OPEN, target=Status.PENDING, permission=can_work_tickets
+    )
+    def pend(self, *, at) -> None:
+        self.sla_paused_at = at
+
+    @transition(
+        field=status,
+        source=[Status.OPEN, Status.PENDING],
+        target=Status.RESOLVED,
+        permission=can_work_tickets,
+    )
+    def resolve(self, *, at) -> None:
+        self.resolved_at = at
+        self.sla_paused_at = None
+
+    @transition(
+        field=status, source=Status.RESOLVED, target=Status.CLOSED, permission=can_work_tickets
+    )
+    def close(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(
+        field=status, source=Status.RESOLVED, target=Status.OPEN, permission=can_work_tickets
+    )
+    def reopen(self, *, at) -> None:
+        self.resolved_at = None
+
+    @transition(
+        field=status,
+        source=[Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED],
+        target=Status.CANCELLED,
+        permission=can_cancel_tickets,
+    )
+    def cancel(self, *, at) -> None:
+        self.cancelled_at = at
+        self.sla_paused_at = None
+
+
+class Comment(models.Model):
+    """A public reply to the requester or an internal note between agents."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=200)
+    body = models.TextField()
+    is_public = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.ticket.key}: {self.body[:40]}"
+
+
+class TicketEvent(models.Model):
+    """The audit trail: one row per change of a ticket, written in the change's transaction."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    changed_fields = models.JSONField(default=list)
+    payload = models.JSONField(default=dict)
+    version_after = models.PositiveIntegerField()
+    client_event_id = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "client_event_id"],
+                condition=Q(client_event_id__isnull=False),
+                name="ticket_client_event_once",
+            ),
+            models.UniqueConstraint(
+                fields=["ticket", "version_after"], name="ticket_event_per_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} → v{self.version_after}"
+
+
+class BusinessCalendar(models.Model):
+    """Opening hours in a time zone, with holidays; SLA clocks run only inside them."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=100)
+    time_zone = models.CharField(max_length=64, default="UTC")
+    # {"0": [["09:00", "17:00"]], ...}: weekday (0 = Monday) to opening intervals
+    weekly_hours = models.JSONField()
+    holidays = models.JSONField(default=list, blank=True)  # ["2026-12-25", ...]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaPolicy(models.Model):
+    """Targets for one priority: first response and resolution, in business minutes."""
+
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    priority = models.CharField(max_length=10, choices=Ticket.Priority.choices)
+    first_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="Empty means the clock runs 24x7.",
+    )
+
+    class Meta:
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "priority"], name="sla_policy_per_priority"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.priority}"
