@@ -11,6 +11,7 @@ api_v1 = [
     path("", ApiRootView.as_view(), name="api-root"),
     path("", include("accounts.api.urls")),
     path("", include("outbox.api.urls")),
+    path("", include("helpdesk.api.urls")),
 ]
 
 api_auth = (

@@ -16,6 +16,7 @@ from accounts.api.serializers import (
 from accounts.models import ApiKey, Membership
 from accounts.permissions import IsOrganizationAdmin
 from config.api.idempotency import idempotent
+from config.api.parsing import parse
 
 
 class MeView(APIView):
@@ -79,13 +80,11 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     )
     @idempotent
     def create(self, request: Request) -> Response:
-        command = ApiKeyCreateIn(data=request.data)
-        command.is_valid(raise_exception=True)
         issued = services.create_api_key(
             organization_id=request.auth.organization_id,
             created_by_id=request.auth.user_id,
             actor=str(request.auth),
-            **command.validated_data,
+            **parse(ApiKeyCreateIn, request.data),
         )
         body = ApiKeyCreatedOut(issued.api_key, context={"plaintext": issued.plaintext}).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -59,6 +59,15 @@ def if_match_version(request: Request) -> int:
     return int(match[1])
 
 
+def is_not_modified(request: Request, version: int) -> bool:
+    """Whether If-None-Match already names the current version (a 304 is due)."""
+    header = request.headers.get("If-None-Match", "")
+    if header.strip() == "*":
+        return True
+    tags = {match[1] for part in header.split(",") if (match := _ETAG.match(part))}
+    return str(version) in tags
+
+
 def ensure_version(current_version: int, expected_version: int) -> None:
     if current_version != expected_version:
         raise StaleVersion(current_version)

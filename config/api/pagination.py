@@ -1,5 +1,7 @@
+from functools import cache
+
 from django.conf import settings
-from rest_framework import pagination
+from rest_framework import pagination, serializers
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -16,3 +18,19 @@ class CursorPagination(pagination.CursorPagination):
     def get_page_size(self, request) -> int:
         self.page_size, self.max_page_size = settings.API_PAGE_SIZE, settings.API_MAX_PAGE_SIZE
         return super().get_page_size(request)
+
+
+@cache
+def page_of(item_serializer: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The schema of one cursor page of `item_serializer` items, for actions that paginate."""
+    name = item_serializer.__name__.removesuffix("Out") + "Page"
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "__doc__": f"A page of {item_serializer.__name__} items; follow `next` for more.",
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item_serializer(many=True),
+        },
+    )

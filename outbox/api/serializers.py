@@ -83,12 +83,6 @@ class DeliveryOut(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeliveryPageOut(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = DeliveryOut(many=True)
-
-
 class PingOut(serializers.Serializer):
     event_id = serializers.UUIDField()
 

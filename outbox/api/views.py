@@ -12,10 +12,11 @@ from rest_framework.views import APIView
 from accounts.permissions import IsOrganizationAdmin, IsOrganizationMember
 from config.api.conditional import StaleVersion, etag, if_match_version, precondition_failed
 from config.api.idempotency import idempotent
+from config.api.pagination import page_of
+from config.api.parsing import parse
 from config.api.schema import IF_MATCH, Problem
 from outbox.api.serializers import (
     DeliveryOut,
-    DeliveryPageOut,
     EventPageOut,
     MarkedReadOut,
     NotificationOut,
@@ -34,12 +35,6 @@ WEBHOOK_EXAMPLE = OpenApiExample(
     value={"url": "https://hooks.example.com/serviceflow", "event_types": ["ticket.*"]},
     request_only=True,
 )
-
-
-def parse(serializer_class, data, **kwargs) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 @extend_schema(tags=["webhooks"])
@@ -111,7 +106,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         message = webhooks.ping_endpoint(endpoint=self.get_object())
         return Response({"event_id": str(message.event_id)}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(summary="List a webhook's deliveries", responses={200: DeliveryPageOut})
+    @extend_schema(summary="List a webhook's deliveries", responses={200: page_of(DeliveryOut)})
     @action(detail=True, methods=["get"], serializer_class=DeliveryOut)
     def deliveries(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()

@@ -1,0 +1,84 @@
+"""OpenAPI examples for tickets: each one is valid against its own schema (tested)."""
+
+from drf_spectacular.utils import OpenApiExample
+
+CREATE_TICKET = OpenApiExample(
+    "A customer cannot sign in",
+    value={
+        "subject": "Cannot sign in since this morning",
+        "description": "The login page says my password is wrong; I reset it twice.",
+        "requester": {"email": "dana@customer.example", "name": "Dana Reyes"},
+        "priority": "high",
+        "tags": ["login", "web"],
+    },
+    request_only=True,
+)
+UPDATE_TICKET = OpenApiExample(
+    "Raise the priority",
+    value={"priority": "urgent", "tags": ["login", "outage"]},
+    request_only=True,
+)
+ACTION_EXAMPLES = [
+    OpenApiExample(
+        f"{action}",
+        value=value,
+        request_only=True,
+        summary={
+            "assign": "Assign to an agent",
+            "unassign": "Unassign",
+            "open": "Start working on it",
+            "pend": "Wait for the customer",
+            "resolve": "Resolve",
+            "close": "Close",
+            "reopen": "Reopen",
+            "cancel": "Cancel (admins)",
+        }[action],
+    )
+    for action, value in [
+        (
+            "assign",
+            {
+                "action": "assign",
+                "payload": {"assignee": 7},
+                "expected_version": 3,
+                "client_event_id": "6f1c1f4e-0c7a-4b7e-9d59-2f0a5c3e8b10",
+            },
+        ),
+        ("unassign", {"action": "unassign", "expected_version": 4}),
+        ("open", {"action": "open", "expected_version": 1}),
+        (
+            "pend",
+            {
+                "action": "pend",
+                "payload": {"reason": "Waiting for the customer's logs"},
+                "expected_version": 2,
+            },
+        ),
+        (
+            "resolve",
+            {
+                "action": "resolve",
+                "payload": {"resolution": "Password reset link resent"},
+                "expected_version": 5,
+            },
+        ),
+        ("close", {"action": "close", "expected_version": 6}),
+        (
+            "reopen",
+            {"action": "reopen", "payload": {"reason": "It happened again"}, "expected_version": 6},
+        ),
+        (
+            "cancel",
+            {
+                "action": "cancel",
+                "payload": {"reason": "Duplicate of ACME-12"},
+                "expected_version": 2,
+            },
+        ),
+    ]
+]
+COMMENT = OpenApiExample(
+    "Reply to the requester",
+    value={"body": "We have reset your account; please try again.", "is_public": True},
+    request_only=True,
+)

@@ -1,0 +1,33 @@
+import django_filters
+from rest_framework.filters import OrderingFilter
+
+from helpdesk.models import Ticket
+from helpdesk.selectors import search_tickets
+
+
+class TicketFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
+    assignee = django_filters.NumberFilter(field_name="assignee_id", help_text="A user id.")
+    unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
+    requester_email = django_filters.CharFilter(field_name="requester__email", lookup_expr="iexact")
+    tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    q = django_filters.CharFilter(
+        method="search", help_text="Text in the key, subject or description."
+    )
+
+    class Meta:
+        model = Ticket
+        fields = []
+
+    def search(self, queryset, name, value):
+        return search_tickets(queryset, value)
+
+
+class TicketOrdering(OrderingFilter):
+    ordering_fields = ["created_at", "updated_at", "number"]
+    ordering_description = "created_at, updated_at or number; prefix with - for descending."

@@ -1,0 +1,195 @@
+from rest_framework import serializers
+
+from helpdesk.actions import ACTIONS
+from helpdesk.models import Comment, Ticket, TicketEvent
+
+
+def tag_field() -> serializers.RegexField:
+    return serializers.RegexField(r"^[\w.-]{1,50}$", max_length=50)
+
+
+class ContactOut(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class TicketAssigneeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+
+
+class TicketOut(serializers.ModelSerializer):
+    requester = ContactOut()
+    assignee = TicketAssigneeOut(allow_null=True)
+    tags = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "key",
+            "number",
+            "subject",
+            "description",
+            "status",
+            "priority",
+            "requester",
+            "assignee",
+            "tags",
+            "version",
+            "created_at",
+            "updated_at",
+            "opened_at",
+            "first_responded_at",
+            "resolved_at",
+            "closed_at",
+            "cancelled_at",
+            "first_response_due_at",
+            "resolution_due_at",
+            "first_response_breached",
+            "resolution_breached",
+        ]
+        read_only_fields = fields
+
+
+class RequesterIn(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+
+
+class TicketCreateIn(serializers.Serializer):
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, default="", allow_blank=True)
+    requester = RequesterIn()
+    priority = serializers.ChoiceField(
+        choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL
+    )
+    tags = serializers.ListField(child=tag_field(), required=False, default=list, max_length=20)
+
+
+class TicketUpdateIn(serializers.Serializer):
+    subject = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
+    tags = serializers.ListField(child=tag_field(), required=False, max_length=20)
+
+
+def _required(action: str, field: str) -> dict:
+    return {"required": f"action '{action}' requires payload.{field}"}
+
+
+class TicketActionIn(serializers.Serializer):
+    """Fields every action shares; subclasses add `action` and `payload`."""
+
+    expected_version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The version you read (or send If-Match). Stale: 409 version-conflict.",
+    )
+    client_event_id = serializers.UUIDField(
+        required=False, help_text="Your id for this action; resending it replays the result."
+    )
+
+
+def _action_serializer(name: str, payload_fields: dict) -> type[serializers.Serializer]:
+    attrs = {
+        "__doc__": f"The `{name}` action.",
+        "action": serializers.ChoiceField(choices=[name]),
+    }
+    if payload_fields:
+        payload_class = type(f"{name.title()}Payload", (serializers.Serializer,), payload_fields)
+        attrs["payload"] = payload_class(error_messages=_required(name, next(iter(payload_fields))))
+    return type(f"{name.title()}TicketAction", (TicketActionIn,), attrs)
+
+
+ACTION_SERIALIZERS = {
+    "assign": _action_serializer(
+        "assign",
+        {
+            "assignee": serializers.IntegerField(
+                error_messages=_required("assign", "assignee"),
+                help_text="The user id of an agent or admin.",
+            ),
+        },
+    ),
+    "unassign": _action_serializer("unassign", {}),
+    "open": _action_serializer("open", {}),
+    "pend": _action_serializer(
+        "pend",
+        {
+            "reason": serializers.CharField(
+                max_length=500, error_messages=_required("pend", "reason")
+            ),
+        },
+    ),
+    "resolve": _action_serializer(
+        "resolve",
+        {
+            "resolution": serializers.CharField(error_messages=_required("resolve", "resolution")),
+        },
+    ),
+    "close": _action_serializer("close", {}),
+    "reopen": _action_serializer(
+        "reopen",
+        {
+            "reason": serializers.CharField(
+                max_length=500, error_messages=_required("reopen", "reason")
+            ),
+        },
+    ),
+    "cancel": _action_serializer(
+        "cancel",
+        {
+            "reason": serializers.CharField(
+                max_length=500, error_messages=_required("cancel", "reason")
+            ),
+        },
+    ),
+}
+
+
+class ActionDiscriminatorIn(serializers.Serializer):
+    action = serializers.ChoiceField(choices=list(ACTIONS))
+
+
+class AllowedActionsOut(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Ticket.Status.choices)
+    version = serializers.IntegerField()
+    allowed_actions = serializers.ListField(child=serializers.ChoiceField(choices=list(ACTIONS)))
+
+
+class CommentOut(serializers.ModelSerializer):
+    author = serializers.CharField(source="author_label")
+
+    class Meta:
+        model = Comment
+        fields = ["id", "author", "body", "is_public", "created_at"]
+        read_only_fields = fields
+
+
+class CommentIn(serializers.Serializer):
+    body = serializers.CharField(max_length=20000)
+    is_public = serializers.BooleanField(
+        default=True, help_text="false for an internal note the requester never sees."
+    )
+
+
+class TicketEventOut(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = TicketEvent
+        fields = [
+            "id",
+            "action",
+            "actor",
+            "from_status",
+            "to_status",
+            "changed_fields",
+            "payload",
+            "version_after",
+            "client_event_id",
+            "created_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,221 @@
+from django.urls import reverse
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.permissions import IsOrganizationMember
+from config.api.conditional import (
+    PreconditionRequired,
+    StaleVersion,
+    etag,
+    if_match_version,
+    is_not_modified,
+    precondition_failed,
+)
+from config.api.idempotency import REPLAYED_HEADER, idempotent
+from config.api.pagination import page_of
+from config.api.parsing import parse
+from config.api.schema import IF_MATCH, Problem
+from helpdesk import actions, selectors
+from helpdesk.api import examples
+from helpdesk.api.filters import TicketFilter, TicketOrdering
+from helpdesk.api.serializers import (
+    ACTION_SERIALIZERS,
+    ActionDiscriminatorIn,
+    AllowedActionsOut,
+    CommentIn,
+    CommentOut,
+    TicketCreateIn,
+    TicketEventOut,
+    TicketOut,
+    TicketUpdateIn,
+)
+from helpdesk.exceptions import VersionConflict
+from helpdesk.models import Ticket
+from helpdesk.permissions import CanWorkTickets
+from helpdesk.services import comments, tickets
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="An ETag you hold; if it is still current the answer is 304 with no body.",
+)
+ACTION_REQUEST = PolymorphicProxySerializer(
+    component_name="TicketAction",
+    serializers=ACTION_SERIALIZERS,
+    resource_type_field_name="action",
+)
+
+
+def with_etag(ticket: Ticket, status_code: int = 200, **headers) -> Response:
+    return Response(
+        TicketOut(ticket).data,
+        status=status_code,
+        headers={"ETag": etag(ticket.version), **headers},
+    )
+
+
+@extend_schema(tags=["tickets"])
+class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Tickets of the caller's organization."""
+
+    permission_classes = [IsOrganizationMember, CanWorkTickets]
+    serializer_class = TicketOut
+    queryset = Ticket.objects.none()  # typed placeholder for the schema; see get_queryset
+    lookup_field = "key"
+    lookup_value_regex = r"[A-Za-z0-9]+-[0-9]+"
+    filterset_class = TicketFilter
+    filter_backends = [*viewsets.GenericViewSet.filter_backends, TicketOrdering]
+    cursor_ordering = "-id"
+
+    def get_queryset(self):
+        return selectors.list_tickets_for(self.request.auth.organization_id)
+
+    @extend_schema(summary="List tickets")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Open a ticket",
+        request=TicketCreateIn,
+        examples=[examples.CREATE_TICKET],
+        responses={
+            201: OpenApiResponse(TicketOut, description="Created; `Location` and `ETag` set.")
+        },
+    )
+    @idempotent
+    def create(self, request: Request) -> Response:
+        command = parse(TicketCreateIn, request.data)
+        requester = command.pop("requester")
+        ticket = tickets.open_ticket(
+            actor=request.auth,
+            requester_email=requester["email"],
+            requester_name=requester["name"],
+            **command,
+        )
+        location = reverse("ticket-detail", kwargs={"key": ticket.key})
+        return with_etag(ticket, status.HTTP_201_CREATED, Location=location)
+
+    @extend_schema(
+        summary="Show a ticket",
+        parameters=[IF_NONE_MATCH],
+        responses={200: TicketOut, 304: OpenApiResponse(description="Not modified.")},
+    )
+    def retrieve(self, request: Request, key: str) -> Response:
+        ticket = self.get_object()
+        if is_not_modified(request, ticket.version):
+            return Response(
+                status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(ticket.version)}
+            )
+        return with_etag(ticket)
+
+    @extend_schema(
+        summary="Edit a ticket",
+        request=TicketUpdateIn,
+        parameters=[IF_MATCH],
+        examples=[examples.UPDATE_TICKET],
+        responses={200: TicketOut, 412: Problem, 428: Problem},
+    )
+    def partial_update(self, request: Request, key: str) -> Response:
+        ticket = self.get_object()
+        changes = parse(TicketUpdateIn, request.data, partial=True)
+        try:
+            ticket = tickets.update_ticket(
+                ticket_id=ticket.pk,
+                actor=request.auth,
+                expected_version=if_match_version(request),
+                changes=changes,
+            )
+        except StaleVersion as exc:
+            raise precondition_failed(exc) from None
+        return with_etag(selectors.list_tickets_for(ticket.organization_id).get(pk=ticket.pk))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="What can I do with this ticket now",
+        responses={200: AllowedActionsOut},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Act on a ticket",
+        description="The body's `action` chooses the shape of `payload`. Send the version you "
+        "read as `expected_version` (stale: 409) or as `If-Match` (stale: 412).",
+        request=ACTION_REQUEST,
+        examples=examples.ACTION_EXAMPLES,
+        responses={200: TicketOut, 409: Problem, 412: Problem, 428: Problem},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="actions")
+    def actions(self, request: Request, key: str) -> Response:
+        ticket = self.get_object()
+        if request.method == "GET":
+            allowed = actions.allowed_actions(ticket, request.auth)
+            return Response(
+                {"status": ticket.status, "version": ticket.version, "allowed_actions": allowed}
+            )
+        return self._apply_action(request, ticket)
+
+    def _apply_action(self, request: Request, ticket: Ticket) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        if "expected_version" not in data and "expected_row_version" in data:
+            data = {**data, "expected_version": data["expected_row_version"]}
+        name = parse(ActionDiscriminatorIn, data)["action"]
+        command = parse(ACTION_SERIALIZERS[name], data)
+        by_if_match = "expected_version" not in command
+        if by_if_match and not request.headers.get("If-Match"):
+            raise PreconditionRequired("Send expected_version in the body, or If-Match.")
+        expected = if_match_version(request) if by_if_match else command["expected_version"]
+        try:
+            result = tickets.apply_ticket_action(
+                ticket_id=ticket.pk,
+                actor=request.auth,
+                action=name,
+                payload=dict(command.get("payload", {})),
+                expected_version=expected,
+                client_event_id=command.get("client_event_id"),
+            )
+        except StaleVersion as exc:
+            if by_if_match:
+                raise precondition_failed(exc) from None
+            raise VersionConflict(
+                f"The ticket is at version {exc.current_version}, not {expected}.",
+                current_version=exc.current_version,
+            ) from None
+        fresh = selectors.list_tickets_for(ticket.organization_id).get(pk=ticket.pk)
+        return with_etag(fresh, **({REPLAYED_HEADER: "true"} if result.replayed else {}))
+
+    @extend_schema(
+        methods=["GET"], summary="List a ticket's comments", responses={200: page_of(CommentOut)}
+    )
+    @action(detail=True, methods=["get"], serializer_class=CommentOut)
+    def comments(self, request: Request, key: str) -> Response:
+        page = self.paginate_queryset(selectors.list_comments_for(self.get_object()))
+        return self.get_paginated_response(CommentOut(page, many=True).data)
+
+    @extend_schema(
+        summary="Comment on a ticket",
+        request=CommentIn,
+        examples=[examples.COMMENT],
+        responses={201: CommentOut},
+    )
+    @comments.mapping.post
+    @idempotent
+    def add_comment(self, request: Request, key: str) -> Response:
+        command = parse(CommentIn, request.data)
+        comment = comments.add_comment(
+            ticket_id=self.get_object().pk, actor=request.auth, **command
+        )
+        return Response(CommentOut(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="The ticket's history", responses={200: page_of(TicketEventOut)})
+    @action(detail=True, methods=["get"], serializer_class=TicketEventOut)
+    def events(self, request: Request, key: str) -> Response:
+        page = self.paginate_queryset(selectors.list_events_for(self.get_object()))
+        return self.get_paginated_response(TicketEventOut(page, many=True).data)
