@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class HelpdeskConfig(AppConfig):
     name = "helpdesk"
     verbose_name = "Helpdesk"
+
+    def ready(self) -> None:
+        from helpdesk import notifications  # noqa: F401  (registers who hears about tickets)

@@ -232,6 +232,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10.0,
         "options": {"expires": 30},
     },
+    "mark-sla-breaches": {
+        "task": "helpdesk.tasks.mark_sla_breaches",
+        "schedule": 30.0,
+        "options": {"expires": 60},
+    },
     "purge-idempotency-records": {
         "task": "outbox.tasks.purge_idempotency_records",
         "schedule": 3600.0,

@@ -1,0 +1,131 @@
+import uuid
+
+import pytest
+
+from helpdesk.models import Ticket, TicketEvent
+from outbox.models import OutboxMessage
+from tests.accounts.factories import OrganizationFactory
+from tests.helpdesk.conftest import NEW_TICKET
+from tests.helpdesk.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def open_ticket(api, **changes):
+    return api.post("/api/v1/tickets", {**NEW_TICKET, **changes}, format="json")
+
+
+def test_opening_a_ticket_returns_201_with_location_etag_and_an_event(admin_api, organization):
+    response = open_ticket(admin_api)
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["key"].endswith("-1")
+    assert response["Location"] == f"/api/v1/tickets/{body['key']}"
+    assert response["ETag"] == '"1"'
+    assert (body["status"], body["version"], body["tags"]) == ("new", 1, ["login"])
+    assert body["requester"] == {"name": "Dana", "email": "dana@customer.example"}
+    assert OutboxMessage.objects.filter(event_type="ticket.opened").count() == 1
+    assert TicketEvent.objects.get().action == "create"
+
+
+def test_ticket_numbers_count_per_organization(admin_api, organization):
+    keys = [open_ticket(admin_api).json()["key"] for _ in range(3)]
+
+    assert [key.rsplit("-", 1)[1] for key in keys] == ["1", "2", "3"]
+
+
+def test_invalid_ticket_is_422_and_creates_nothing(admin_api):
+    response = open_ticket(admin_api, requester={"email": "not-an-email"}, priority="meh")
+
+    assert response.status_code == 422
+    assert {e["pointer"] for e in response.json()["errors"]} == {"/requester/email", "/priority"}
+    assert not Ticket.objects.exists()
+
+
+def test_get_returns_the_etag_and_304_when_it_still_matches(admin_api):
+    key = open_ticket(admin_api).json()["key"]
+
+    shown = admin_api.get(f"/api/v1/tickets/{key}")
+    unchanged = admin_api.get(f"/api/v1/tickets/{key}", HTTP_IF_NONE_MATCH='"1"')
+    changed = admin_api.get(f"/api/v1/tickets/{key}", HTTP_IF_NONE_MATCH='"0"')
+
+    assert shown["ETag"] == '"1"'
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    assert changed.status_code == 200
+
+
+def test_patch_needs_if_match_and_bumps_the_version(admin_api):
+    key = open_ticket(admin_api).json()["key"]
+    url = f"/api/v1/tickets/{key}"
+
+    missing = admin_api.patch(url, {"priority": "urgent"}, format="json")
+    stale = admin_api.patch(url, {"priority": "urgent"}, format="json", HTTP_IF_MATCH='"7"')
+    current = admin_api.patch(
+        url, {"priority": "urgent", "tags": ["outage"]}, format="json", HTTP_IF_MATCH='"1"'
+    )
+
+    assert missing.status_code == 428
+    assert missing.json()["type"].endswith("/problems/precondition-required")
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 1
+    assert current.status_code == 200
+    assert current["ETag"] == '"2"'
+    assert (current.json()["priority"], current.json()["tags"]) == ("urgent", ["outage"])
+    assert OutboxMessage.objects.filter(event_type="ticket.updated").count() == 1
+    assert list(
+        TicketEvent.objects.filter(action="update").values_list("changed_fields", flat=True)
+    ) == [["priority", "tags"]]
+
+
+def test_ticket_creation_honours_idempotency_key(admin_api):
+    key = str(uuid.uuid4())
+
+    first = admin_api.post("/api/v1/tickets", NEW_TICKET, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    retry = admin_api.post("/api/v1/tickets", NEW_TICKET, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    other = admin_api.post(
+        "/api/v1/tickets", {**NEW_TICKET, "subject": "x"}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+    assert retry.json() == first.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry["Location"] == first["Location"]
+    assert retry["ETag"] == first["ETag"]
+    assert other.status_code == 422
+    assert Ticket.objects.count() == 1
+
+
+def test_another_organizations_ticket_is_404_everywhere(admin_api):
+    theirs = TicketFactory(organization=OrganizationFactory())
+    base = f"/api/v1/tickets/{theirs.key}"
+    calls = [
+        admin_api.get(base),
+        admin_api.patch(base, {"subject": "x"}, format="json", HTTP_IF_MATCH='"1"'),
+        admin_api.get(f"{base}/actions"),
+        admin_api.post(f"{base}/actions", {"action": "open", "expected_version": 1}, format="json"),
+        admin_api.get(f"{base}/comments"),
+        admin_api.post(f"{base}/comments", {"body": "hi"}, format="json"),
+        admin_api.get(f"{base}/events"),
+    ]
+
+    assert [call.status_code for call in calls] == [404] * len(calls)
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.version, theirs.subject) != ("open", 2, "x")
+    assert theirs.pk not in {t["id"] for t in admin_api.get("/api/v1/tickets").json()["results"]}
+
+
+def test_viewers_read_but_cannot_change_tickets(client_for):
+    admin, viewer = client_for("admin"), client_for("viewer")
+    key = open_ticket(admin).json()["key"]
+
+    assert viewer.get(f"/api/v1/tickets/{key}").status_code == 200
+    assert open_ticket(viewer).status_code == 403
+    assert (
+        viewer.post(
+            f"/api/v1/tickets/{key}/actions",
+            {"action": "open", "expected_version": 1},
+            format="json",
+        ).status_code
+        == 403
+    )
