@@ -9,6 +9,14 @@ from rest_framework.test import APIClient
 from accounts.models import Role
 from accounts.services import create_api_key
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
+from tests.outbox.publishers import (
+    CONSUMERS,
+    FLAKY,
+    RECORDING,
+    FlakyPublisher,
+    RecordingPublisher,
+    recorder,
+)
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -49,6 +57,24 @@ def worker_env(process_env, tmp_path, monkeypatch) -> dict[str, str]:
         "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
         "SERVICEFLOW_VAR_DIR": str(tmp_path),
     }
+
+
+@pytest.fixture
+def recording(settings):
+    """Publish to the in-process consumers and a publisher that records to Redis, only."""
+    settings.OUTBOX_PUBLISHERS = [CONSUMERS, RECORDING]
+    recorder().delete(RecordingPublisher.key)
+    yield RecordingPublisher
+    recorder().delete(RecordingPublisher.key)
+
+
+@pytest.fixture
+def flaky(recording, settings):
+    """As `recording`, plus a publisher that fails for the event ids in `flaky.failing`."""
+    settings.OUTBOX_PUBLISHERS = [CONSUMERS, RECORDING, FLAKY]
+    FlakyPublisher.failing = set()
+    yield FlakyPublisher
+    FlakyPublisher.failing = set()
 
 
 @pytest.fixture

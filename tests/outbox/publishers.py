@@ -8,6 +8,11 @@ from django.conf import settings
 
 from outbox.publishers import Publisher
 
+RECORDING = "tests.outbox.publishers.RecordingPublisher"
+FLAKY = "tests.outbox.publishers.FlakyPublisher"
+CONSUMERS = "outbox.publishers.consumers.InProcessConsumers"
+DIE = "tests.outbox.publishers.DieAfterPublishing"
+
 
 def recorder() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)

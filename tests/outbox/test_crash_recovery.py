@@ -14,8 +14,7 @@ from outbox.notifications import CONSUMER_NAME, create_notifications
 from outbox.publishers.consumers import apply_once
 from outbox.services.drain import drain_batch
 from tests.accounts.factories import MembershipFactory
-from tests.outbox.conftest import CONSUMERS, DIE, RECORDING
-from tests.outbox.publishers import RecordingPublisher
+from tests.outbox.publishers import CONSUMERS, DIE, RECORDING, RecordingPublisher
 
 DRAIN_ONCE = (
     "import django; django.setup(); from outbox.services.drain import drain_batch; drain_batch()"
