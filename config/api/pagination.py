@@ -2,6 +2,7 @@ from functools import cache
 
 from django.conf import settings
 from rest_framework import pagination, serializers
+from rest_framework.filters import OrderingFilter
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -11,7 +12,10 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "limit"
 
     def get_ordering(self, request, queryset, view) -> tuple[str, ...]:
-        """Use the view's `cursor_ordering` (a unique column) when it declares one."""
+        """Use `?ordering=` when the view offers it, else the view's `cursor_ordering`."""
+        offers_ordering = any(issubclass(b, OrderingFilter) for b in view.filter_backends)
+        if offers_ordering and request.query_params.get("ordering"):
+            return super().get_ordering(request, queryset, view)
         ordering = getattr(view, "cursor_ordering", None) or self.ordering
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)
 
