@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from accounts.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
 from accounts.models import Membership, Organization, Role
+from helpdesk.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,11 @@ def test_demo_data_loads_again_and_again_with_one_working_demo_key():
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {keys[0]}").status_code == 200
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {old[0]}").status_code == 401
     assert Organization.objects.filter(slug="acme").count() == 1
+    statuses = set(
+        Ticket.objects.filter(organization__slug="acme").values_list("status", flat=True)
+    )
+    assert statuses == {"new", "open", "pending", "resolved", "closed"}
+    assert Ticket.objects.filter(organization__slug="acme").count() == 5  # not doubled
     assert Membership.objects.filter(organization__slug="acme").count() == 4
 
 

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from accounts.demo import load_demo_accounts
+from accounts.demo import DEMO_ORGANIZATION, load_demo_accounts
+from accounts.models import Organization
+from helpdesk.demo import load_demo_tickets
 
 
 class Command(BaseCommand):
@@ -11,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, base_url: str, **options):
         credentials = load_demo_accounts()
+        load_demo_tickets(Organization.objects.get(slug=DEMO_ORGANIZATION))
         lines = [
             "",
             "ServiceFlow demo is ready.",

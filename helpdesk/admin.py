@@ -1,0 +1,188 @@
+"""Tickets in the admin: read, edit through the services, and act with the same transitions."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+
+from accounts.models import Membership, Role
+from accounts.principal import Principal
+from config.api.conditional import StaleVersion
+from config.api.problems import ApplicationError
+from helpdesk import actions
+from helpdesk.models import BusinessCalendar, Comment, SlaPolicy, Ticket, TicketEvent
+from helpdesk.services import tickets
+
+
+def admin_principal(request, organization) -> Principal:
+    """Staff act in the ticket's organization with their role there (superusers as admins)."""
+    membership = Membership.objects.filter(user=request.user, organization=organization).first()
+    if membership is None and not request.user.is_superuser:
+        raise PermissionDenied("You are not a member of this ticket's organization.")
+    role = membership.role if membership else Role.ADMIN
+    return Principal(
+        organization.pk,
+        organization.slug,
+        role,
+        user_id=request.user.pk,
+        label=f"{request.user.email} (admin)",
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class CommentInline(ReadOnlyInline):
+    model = Comment
+    fields = ["created_at", "author_label", "is_public", "body"]
+    readonly_fields = fields
+
+
+class TicketEventInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = [
+        "created_at",
+        "actor_label",
+        "action",
+        "from_status",
+        "to_status",
+        "changed_fields",
+        "version_after",
+    ]
+    readonly_fields = fields
+    ordering = ["-version_after"]
+
+
+class ActionForm(forms.Form):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    assignee = forms.IntegerField(required=False)
+    reason = forms.CharField(required=False)
+    resolution = forms.CharField(required=False)
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["key", "subject", "status", "priority", "assignee", "requester", "created_at"]
+    list_filter = [
+        "status",
+        "priority",
+        "organization",
+        "first_response_breached",
+        "resolution_breached",
+    ]
+    search_fields = ["key", "subject", "requester__email"]
+    list_select_related = ["assignee", "requester"]
+    fields = [
+        "key",
+        "organization",
+        "subject",
+        "description",
+        "priority",
+        "status",
+        "version",
+        "requester",
+        "assignee",
+        "created_at",
+        "opened_at",
+        "first_responded_at",
+        "resolved_at",
+        "closed_at",
+        "cancelled_at",
+        "first_response_due_at",
+        "resolution_due_at",
+        "first_response_breached",
+        "resolution_breached",
+    ]
+    readonly_fields = [f for f in fields if f not in ("subject", "description", "priority")]
+    inlines = [CommentInline, TicketEventInline]
+    change_form_template = "admin/helpdesk/ticket/change_form.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # tickets are opened through the API (or the browsable API)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Save edits through update_ticket, so they are versioned, audited and emitted."""
+        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        try:
+            tickets.update_ticket(
+                ticket_id=obj.pk,
+                actor=admin_principal(request, obj.organization),
+                expected_version=obj.version,
+                changes=changes,
+            )
+        except StaleVersion:
+            messages.error(request, "Someone changed this ticket meanwhile; reload and retry.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ticket = get_object_or_404(Ticket, pk=object_id)
+        principal = admin_principal(request, ticket.organization)
+        extra_context = {
+            **(extra_context or {}),
+            "ticket_actions": actions.allowed_actions(ticket, principal),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(self.act_view)
+        return [
+            path("<int:pk>/act/<str:action>/", act, name="helpdesk_ticket_act"),
+            *super().get_urls(),
+        ]
+
+    def act_view(self, request, pk: int, action: str):
+        """Apply one action from the change page's buttons through the ticket service."""
+        ticket = get_object_or_404(Ticket, pk=pk)
+        form = ActionForm(request.POST)
+        if request.method != "POST" or action not in actions.ACTIONS or not form.is_valid():
+            messages.error(request, "That action could not be read; try again.")
+        else:
+            payload = {
+                field: form.cleaned_data[field] for field in actions.ACTIONS[action].payload_fields
+            }
+            self._apply(request, ticket, action, payload, form.cleaned_data["expected_version"])
+        return redirect(reverse("admin:helpdesk_ticket_change", args=[pk]))
+
+    def _apply(self, request, ticket, action, payload, expected_version) -> None:
+        try:
+            tickets.apply_ticket_action(
+                ticket_id=ticket.pk,
+                actor=admin_principal(request, ticket.organization),
+                action=action,
+                payload=payload,
+                expected_version=expected_version,
+            )
+        except StaleVersion:
+            messages.error(request, "Someone changed this ticket meanwhile; nothing was done.")
+        except (ApplicationError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"{ticket.key}: {action} done.")
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "organization",
+        "priority",
+        "first_response_minutes",
+        "resolution_minutes",
+        "calendar",
+    ]
+    list_filter = ["organization"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ["name", "organization", "time_zone"]
