@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -5,6 +7,7 @@ from django.db.models.functions import Lower
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Role
+from config.storage import PrivateStorage
 
 
 class Contact(models.Model):
@@ -187,6 +190,29 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket.key}: {self.body[:40]}"
+
+
+def attachment_path(attachment: "Attachment", filename: str) -> str:
+    return f"attachments/{attachment.ticket.organization_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file on a ticket: stored privately, downloaded only through the API."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, storage=PrivateStorage(), max_length=300)
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_by_label = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class TicketEvent(models.Model):

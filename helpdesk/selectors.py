@@ -1,6 +1,6 @@
 from django.db.models import Q, QuerySet
 
-from helpdesk.models import Comment, Ticket, TicketEvent
+from helpdesk.models import Attachment, Comment, Ticket, TicketEvent
 
 
 def list_tickets_for(organization_id: int) -> QuerySet[Ticket]:
@@ -24,3 +24,7 @@ def list_comments_for(ticket: Ticket) -> QuerySet[Comment]:
 
 def list_events_for(ticket: Ticket) -> QuerySet[TicketEvent]:
     return TicketEvent.objects.filter(ticket=ticket)
+
+
+def list_attachments_for(ticket: Ticket) -> QuerySet[Attachment]:
+    return Attachment.objects.select_related("ticket").filter(ticket=ticket)

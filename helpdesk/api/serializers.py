@@ -1,7 +1,8 @@
+from django.urls import reverse
 from rest_framework import serializers
 
 from helpdesk.actions import ACTIONS
-from helpdesk.models import Comment, Ticket, TicketEvent
+from helpdesk.models import Attachment, Comment, Ticket, TicketEvent
 
 
 def tag_field() -> serializers.RegexField:
@@ -173,6 +174,38 @@ class CommentIn(serializers.Serializer):
     is_public = serializers.BooleanField(
         default=True, help_text="false for an internal note the requester never sees."
     )
+
+
+class AttachmentOut(serializers.ModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by_label")
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = [
+            "id",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def get_download_url(self, attachment: Attachment) -> str:
+        return reverse(
+            "ticket-attachment-content",
+            kwargs={
+                "key": attachment.ticket.key,
+                "attachment_id": attachment.pk,
+            },
+        )
+
+
+class AttachmentIn(serializers.Serializer):
+    file = serializers.FileField(help_text="The file, sent as multipart/form-data.")
 
 
 class TicketEventOut(serializers.ModelSerializer):

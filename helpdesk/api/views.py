@@ -1,4 +1,7 @@
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -7,6 +10,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,6 +34,8 @@ from helpdesk.api.serializers import (
     ACTION_SERIALIZERS,
     ActionDiscriminatorIn,
     AllowedActionsOut,
+    AttachmentIn,
+    AttachmentOut,
     CommentIn,
     CommentOut,
     TicketCreateIn,
@@ -40,7 +46,7 @@ from helpdesk.api.serializers import (
 from helpdesk.exceptions import VersionConflict
 from helpdesk.models import Ticket
 from helpdesk.permissions import CanWorkTickets
-from helpdesk.services import comments, tickets
+from helpdesk.services import attachments, comments, tickets
 
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
@@ -213,6 +219,52 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             ticket_id=self.get_object().pk, actor=request.auth, **command
         )
         return Response(CommentOut(comment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="List a ticket's attachments", responses={200: page_of(AttachmentOut)})
+    @action(
+        detail=True,
+        methods=["get"],
+        serializer_class=AttachmentOut,
+        parser_classes=[MultiPartParser],
+    )
+    def attachments(self, request: Request, key: str) -> Response:
+        page = self.paginate_queryset(selectors.list_attachments_for(self.get_object()))
+        return self.get_paginated_response(AttachmentOut(page, many=True).data)
+
+    @extend_schema(
+        summary="Attach a file",
+        request={"multipart/form-data": AttachmentIn},
+        responses={201: AttachmentOut, 413: Problem, 415: Problem},
+    )
+    @attachments.mapping.post
+    def add_attachment(self, request: Request, key: str) -> Response:
+        upload = request.FILES.get("file")
+        if upload is None:
+            parse(AttachmentIn, request.data)  # 422 naming the missing file
+        attachment = attachments.add_attachment(
+            ticket_id=self.get_object().pk, actor=request.auth, upload=upload
+        )
+        return Response(AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download an attachment",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, as uploaded."
+            )
+        },
+    )
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)/content")
+    def attachment_content(self, request: Request, key: str, attachment_id: str) -> FileResponse:
+        attachment = get_object_or_404(
+            selectors.list_attachments_for(self.get_object()), pk=attachment_id
+        )
+        return FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.name,
+            content_type=attachment.content_type,
+        )
 
     @extend_schema(summary="The ticket's history", responses={200: page_of(TicketEventOut)})
     @action(detail=True, methods=["get"], serializer_class=TicketEventOut)
