@@ -1,14 +1,21 @@
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
 from helpdesk.models import Ticket
 from helpdesk.selectors import search_tickets
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """An integer id (django-filter's number filter would document a float)."""
+
+
 class TicketFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
     priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
-    assignee = django_filters.NumberFilter(field_name="assignee_id", help_text="A user id.")
+    assignee = IdFilter(field_name="assignee_id", help_text="A user id.")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
     requester_email = django_filters.CharFilter(field_name="requester__email", lookup_expr="iexact")
     tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
