@@ -68,6 +68,23 @@ IF_MATCH = OpenApiParameter(
 )
 
 
+RESPONSE_HEADER_DOCS = {
+    "ETag": 'The version of the resource, such as `"3"`; send it back as If-Match.',
+    "Location": "The URL of the created resource.",
+    "Idempotent-Replayed": "`true` when this repeats the result of an earlier identical request.",
+}
+
+
+def response_headers(by_status: dict[int, tuple[str, ...]]):
+    """Document the headers a view method sets on its responses (`{201: ("ETag", "Location")}`)."""
+
+    def mark(method):
+        method.response_headers = by_status
+        return method
+
+    return mark
+
+
 class ProblemAwareAutoSchema(AutoSchema):
     """AutoSchema that adds each problem an operation can return, with its body and headers."""
 
@@ -112,6 +129,18 @@ class ProblemAwareAutoSchema(AutoSchema):
                     for name, text in _HEADER_DOCS[code].items()
                 }
             responses[code] = response
+        documented = getattr(self._view_method(), "response_headers", {})
+        for code, names in documented.items():
+            if str(code) in responses:
+                responses[str(code)].setdefault("headers", {}).update(
+                    {
+                        name: {
+                            "schema": {"type": "string"},
+                            "description": RESPONSE_HEADER_DOCS[name],
+                        }
+                        for name in names
+                    }
+                )
         if self._is_idempotent():
             for code, response in responses.items():
                 if code.startswith("2"):

@@ -26,7 +26,7 @@ from config.api.conditional import (
 from config.api.idempotency import REPLAYED_HEADER, idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
-from config.api.schema import IF_MATCH, Problem
+from config.api.schema import IF_MATCH, Problem, response_headers
 from helpdesk import actions, selectors
 from helpdesk.api import examples
 from helpdesk.api.filters import TicketFilter, TicketOrdering
@@ -92,11 +92,12 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Open a ticket",
         request=TicketCreateIn,
-        examples=[examples.CREATE_TICKET],
+        examples=[examples.CREATE_TICKET, examples.TICKET],
         responses={
             201: OpenApiResponse(TicketOut, description="Created; `Location` and `ETag` set.")
         },
     )
+    @response_headers({201: ("ETag", "Location")})
     @idempotent
     def create(self, request: Request) -> Response:
         command = parse(TicketCreateIn, request.data)
@@ -113,8 +114,10 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Show a ticket",
         parameters=[IF_NONE_MATCH],
+        examples=[examples.TICKET],
         responses={200: TicketOut, 304: OpenApiResponse(description="Not modified.")},
     )
+    @response_headers({200: ("ETag",), 304: ("ETag",)})
     def retrieve(self, request: Request, key: str) -> Response:
         ticket = self.get_object()
         if is_not_modified(request, ticket.version):
@@ -127,9 +130,10 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="Edit a ticket",
         request=TicketUpdateIn,
         parameters=[IF_MATCH],
-        examples=[examples.UPDATE_TICKET],
+        examples=[examples.UPDATE_TICKET, examples.TICKET],
         responses={200: TicketOut, 412: Problem, 428: Problem},
     )
+    @response_headers({200: ("ETag",)})
     def partial_update(self, request: Request, key: str) -> Response:
         ticket = self.get_object()
         changes = parse(TicketUpdateIn, request.data, partial=True)
@@ -155,9 +159,10 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         description="The body's `action` chooses the shape of `payload`. Send the version you "
         "read as `expected_version` (stale: 409) or as `If-Match` (stale: 412).",
         request=ACTION_REQUEST,
-        examples=examples.ACTION_EXAMPLES,
+        examples=[*examples.ACTION_EXAMPLES, examples.TICKET],
         responses={200: TicketOut, 409: Problem, 412: Problem, 428: Problem},
     )
+    @response_headers({200: ("ETag", "Idempotent-Replayed")})
     @action(detail=True, methods=["get", "post"], url_path="actions")
     def actions(self, request: Request, key: str) -> Response:
         ticket = self.get_object()

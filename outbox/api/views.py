@@ -14,7 +14,7 @@ from config.api.conditional import StaleVersion, etag, if_match_version, precond
 from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
-from config.api.schema import IF_MATCH, Problem
+from config.api.schema import IF_MATCH, Problem, response_headers
 from outbox.api.serializers import (
     DeliveryOut,
     EventPageOut,
@@ -55,6 +55,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return super().list(request, *args, **kwargs)
 
     @extend_schema(summary="Show a webhook")
+    @response_headers({200: ("ETag",)})
     def retrieve(self, request, *args, **kwargs):
         endpoint = self.get_object()
         return Response(WebhookOut(endpoint).data, headers={"ETag": etag(endpoint.version)})
@@ -66,6 +67,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses={201: WebhookCreatedOut},
         examples=[WEBHOOK_EXAMPLE],
     )
+    @response_headers({201: ("ETag",)})
     @idempotent
     def create(self, request: Request) -> Response:
         endpoint = webhooks.create_endpoint(
@@ -84,6 +86,7 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         parameters=[IF_MATCH],
         responses={200: WebhookOut, 412: Problem, 428: Problem},
     )
+    @response_headers({200: ("ETag",)})
     def partial_update(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()
         changes = parse(WebhookUpdateIn, request.data, partial=True)

@@ -15,6 +15,23 @@ def schema() -> dict:
     return document
 
 
+def as_json_schema(node):
+    """OpenAPI 3.0 schemas say `nullable: true`; JSON Schema says `null` is a type."""
+    if isinstance(node, list):
+        return [as_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: as_json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def validate_example(value, schema: dict, media: dict) -> None:
+    document = as_json_schema({**media["schema"], "components": schema["components"]})
+    jsonschema.Draft7Validator(document).validate(value)
+
+
 def operations(schema: dict):
     for path, item in schema["paths"].items():
         for method in OPERATIONS:
@@ -73,10 +90,7 @@ def test_request_examples_validate_against_their_schemas(schema):
     for _, _, operation in operations(schema):
         for media in operation.get("requestBody", {}).get("content", {}).values():
             for example in media.get("examples", {}).values():
-                validator = jsonschema.Draft7Validator(
-                    {**media["schema"], "components": schema["components"]}
-                )
-                validator.validate(example["value"])
+                validate_example(example["value"], schema, media)
                 checked += 1
     assert checked >= 1
 
@@ -90,3 +104,14 @@ def test_api_reference_pages_load_their_assets_from_this_server(client, page):
     assert "/static/drf_spectacular_sidecar/" in html
     asset = html.split("/static/drf_spectacular_sidecar/", 1)[1].split('"', 1)[0]
     assert client.get(f"/static/drf_spectacular_sidecar/{asset}").status_code == 200
+
+
+def test_response_examples_validate_against_their_schemas(schema):
+    checked = 0
+    for _, _, operation in operations(schema):
+        for response in operation["responses"].values():
+            for media in response.get("content", {}).values():
+                for example in media.get("examples", {}).values():
+                    validate_example(example["value"], schema, media)
+                    checked += 1
+    assert checked >= 1
