@@ -1,6 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from helpdesk import actions
 from helpdesk.actions import ACTIONS
 from helpdesk.models import Attachment, Comment, Ticket, TicketEvent
 
@@ -226,3 +227,20 @@ class TicketEventOut(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class ActionBodyTemplate(serializers.Serializer):
+    """Prefills the browsable API's JSON box with a real body for an action allowed now."""
+
+    def get_initial(self) -> dict:
+        from helpdesk.api.examples import ACTION_BODIES
+
+        view = self.context["view"]
+        ticket = view.get_object()
+        allowed = actions.allowed_actions(ticket, view.request.auth) or ["open"]
+        body = {
+            key: value
+            for key, value in ACTION_BODIES[allowed[0]].items()
+            if key != "client_event_id"
+        }
+        return {**body, "expected_version": ticket.version}

@@ -32,6 +32,7 @@ from helpdesk.api import examples
 from helpdesk.api.filters import TicketFilter, TicketOrdering
 from helpdesk.api.serializers import (
     ACTION_SERIALIZERS,
+    ActionBodyTemplate,
     ActionDiscriminatorIn,
     AllowedActionsOut,
     AttachmentIn,
@@ -61,6 +62,14 @@ ACTION_REQUEST = PolymorphicProxySerializer(
 )
 
 
+BROWSABLE_FORMS = {
+    ("create", "POST"): TicketCreateIn,
+    ("partial_update", "PATCH"): TicketUpdateIn,
+    ("actions", "POST"): ActionBodyTemplate,
+    ("comments", "POST"): CommentIn,
+}
+
+
 def with_etag(ticket: Ticket, status_code: int = 200, **headers) -> Response:
     return Response(
         TicketOut(ticket).data,
@@ -84,6 +93,11 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.list_tickets_for(self.request.auth.organization_id)
+
+    def get_serializer_class(self):
+        """Give the browsable API's forms the input shapes (responses use TicketOut)."""
+        method = self.request.method if self.request is not None else "GET"
+        return BROWSABLE_FORMS.get((self.action, method), super().get_serializer_class())
 
     @extend_schema(summary="List tickets")
     def list(self, request, *args, **kwargs):
