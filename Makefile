@@ -59,6 +59,7 @@ test: install services lint schema
 	$(TEST_ENV) $(RUN) pytest -q --ignore=tests/benchmarks
 
 bench: install services
+	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 	$(TEST_ENV) $(RUN) pytest -q -s tests/benchmarks
 
 fmt: install

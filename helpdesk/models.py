@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Role
@@ -94,7 +95,7 @@ class Ticket(FSMModelMixin, models.Model):
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True)
     version = models.PositiveIntegerField(default=1)
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)

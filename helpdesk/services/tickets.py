@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 import outbox
@@ -14,7 +14,7 @@ from accounts.principal import Principal
 from config.api.conditional import ensure_version
 from helpdesk import actions, events
 from helpdesk.exceptions import ClientEventIdReused, InvalidAssignee, InvalidTransition
-from helpdesk.models import Contact, Tag, Ticket, TicketSequence
+from helpdesk.models import Contact, Tag, Ticket
 from helpdesk.services import sla
 from helpdesk.services.audit import record_ticket_event
 
@@ -42,12 +42,18 @@ def key_prefix(organization_slug: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", organization_slug.upper())[:10] or "T"
 
 
+NEXT_NUMBER_SQL = """
+INSERT INTO helpdesk_ticketsequence (organization_id, last_number) VALUES (%s, 1)
+ON CONFLICT (organization_id) DO UPDATE SET last_number = helpdesk_ticketsequence.last_number + 1
+RETURNING last_number
+"""
+
+
 def _next_number(organization_id: int) -> int:
-    TicketSequence.objects.get_or_create(organization_id=organization_id)
-    sequence = TicketSequence.objects.select_for_update().get(organization_id=organization_id)
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return sequence.last_number
+    """Take the organization's next ticket number; the row stays locked until commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(NEXT_NUMBER_SQL, [organization_id])
+        return cursor.fetchone()[0]
 
 
 def _contact(organization_id: int, email: str, name: str) -> Contact:
@@ -92,19 +98,21 @@ def open_ticket(
 ) -> Ticket:
     """Create a ticket in status `new`, with its SLA due times."""
     organization_id = actor.organization_id
-    number = _next_number(organization_id)
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         organization_id=organization_id,
-        number=number,
-        key=f"{key_prefix(actor.organization_slug)}-{number}",
         subject=subject,
         description=description,
         priority=priority,
         requester=_contact(organization_id, requester_email, requester_name),
+        created_at=timezone.now(),
     )
-    ticket.tags.set(_tags(organization_id, tags or []))
     sla.refresh_due_times(ticket)
-    ticket.save(update_fields=sla.SLA_FIELDS)
+    # Numbers are taken last: the sequence row stays locked until commit, so keep that short.
+    ticket.number = _next_number(organization_id)
+    ticket.key = f"{key_prefix(actor.organization_slug)}-{ticket.number}"
+    ticket.save(force_insert=True)
+    if tags:
+        ticket.tags.set(_tags(organization_id, tags))
     record_ticket_event(ticket, action="create", actor=actor, changed_fields=["status"])
     outbox.emit(**events.ticket_event(events.TICKET_OPENED, ticket, actor=str(actor)))
     return ticket

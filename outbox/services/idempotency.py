@@ -59,9 +59,9 @@ def claim_key(
     for _ in range(2):
         with connection.cursor() as cursor:
             try:
-                with _bounded_lock_wait(cursor):
-                    cursor.execute(INSERT_SQL, params)
-                    row = cursor.fetchone()
+                _bound_lock_waits(cursor)
+                cursor.execute(INSERT_SQL, params)
+                row = cursor.fetchone()
             except OperationalError as exc:
                 raise KeyInFlight(key) from exc
         if row is not None:
@@ -75,21 +75,15 @@ def claim_key(
     raise KeyInFlight(key)
 
 
-class _bounded_lock_wait:
-    """Limit how long the next statement may wait for row locks (PostgreSQL only)."""
+def _bound_lock_waits(cursor) -> None:
+    """Limit how long this transaction's statements may wait for row locks (PostgreSQL).
 
-    def __init__(self, cursor) -> None:
-        self.cursor = cursor
-        self.active = connection.vendor == "postgresql"
-
-    def __enter__(self) -> None:
-        if self.active:
-            wait_ms = int(settings.IDEMPOTENCY_WAIT_SECONDS * 1000)
-            self.cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{wait_ms}ms"])
-
-    def __exit__(self, exc_type, *exc) -> None:
-        if self.active and exc_type is None:
-            self.cursor.execute("SELECT set_config('lock_timeout', '0', true)")
+    The limit stays for the rest of the request's transaction: waiting longer for any lock
+    would also hold the request up beyond reason.
+    """
+    if connection.vendor == "postgresql":
+        wait_ms = int(settings.IDEMPOTENCY_WAIT_SECONDS * 1000)
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{wait_ms}ms"])
 
 
 def store_response(record_id: int, *, status: int, headers: dict, body) -> None:

@@ -1,6 +1,7 @@
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from helpdesk.models import Ticket, TicketEvent
 from outbox.models import OutboxMessage
@@ -107,6 +108,13 @@ def test_another_organizations_ticket_is_404_everywhere(admin_api):
         admin_api.get(f"{base}/comments"),
         admin_api.post(f"{base}/comments", {"body": "hi"}, format="json"),
         admin_api.get(f"{base}/events"),
+        admin_api.get(f"{base}/attachments"),
+        admin_api.post(
+            f"{base}/attachments",
+            {"file": SimpleUploadedFile("a.txt", b"x", "text/plain")},
+            format="multipart",
+        ),
+        admin_api.get(f"{base}/attachments/1/content"),
     ]
 
     assert [call.status_code for call in calls] == [404] * len(calls)

@@ -1,0 +1,23 @@
+-- wrk script: POST a ticket, each request with its own Idempotency-Key.
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"subject": "Load test", "requester": {"email": "load@example.com"}, "priority": "normal"}'
+
+local prefix, counter = "", 0
+
+function init(args)
+  wrk.headers["Authorization"] = "Bearer " .. args[1]
+  prefix = tostring({}):sub(8)  -- a per-thread table address: unique across threads
+end
+
+function request()
+  counter = counter + 1
+  -- wrk.format's headers argument would replace wrk.headers, so set the key on them instead
+  wrk.headers["Idempotency-Key"] = prefix .. "-" .. counter
+  return wrk.format()
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("RESULT %d %d %.0f %.0f %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), summary.errors.status))
+end
