@@ -3,17 +3,15 @@ process, against a baseline view doing only the three INSERTs a creation needs."
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from accounts.models import Role
 from accounts.services import create_api_key
 from helpdesk.models import Contact
 from tests.benchmarks.test_outbox_delivery import record
-from tests.config.test_metrics import free_port, wait_until_serving
+from tests.e2e.processes import gunicorn
 
 SCRIPT = Path(__file__).with_name("create_ticket.lua")
 CORES = 2
@@ -51,31 +49,15 @@ def run_wrk(url: str, key: str, seconds: int = 15) -> dict:
 def test_ticket_creation_throughput_against_the_three_insert_baseline(organization, process_env):
     key = create_api_key(organization_id=organization.pk, name="load", role=Role.AGENT).plaintext
     Contact.objects.create(organization=organization, email="baseline@example.com")
-    port = free_port()
     env = {
         **process_env,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": str(CORES),
-        "GUNICORN_THREADS": "1",
         "DJANGO_ROOT_URLCONF": "tests.benchmarks.urls",
         "LOG_LEVEL": "WARNING",
         "API_THROTTLE_PRINCIPAL_RATE": "100000000/min",
     }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "config.wsgi"],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_serving(f"{base}/healthz", server)
+    with gunicorn(env, workers=CORES) as base:
         tickets = run_wrk(f"{base}/api/v1/tickets", key)
         baseline = run_wrk(f"{base}/bench/three-inserts", key)
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
     record(
         "ticket_creation",
