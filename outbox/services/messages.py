@@ -1,7 +1,9 @@
 import logging
+import time
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from opentelemetry import propagate
 
@@ -46,8 +48,20 @@ def emit(
     return message
 
 
+_last_nudge = 0.0
+
+
 def _nudge_drain() -> None:
-    """Start a drain now rather than at the next beat tick; the beat tick still backs it up."""
+    """Start a drain now rather than at the next beat tick; the beat tick still backs it up.
+
+    A drain runs until the outbox is empty, so under load one nudge per interval per process
+    is enough; sending one per commit would cost every write a broker round trip.
+    """
+    global _last_nudge
+    now = time.monotonic()
+    if now - _last_nudge < settings.OUTBOX_NUDGE_INTERVAL_SECONDS:
+        return
+    _last_nudge = now
     from outbox.tasks import drain_outbox
 
     try:
