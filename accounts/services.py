@@ -19,9 +19,10 @@ class IssuedApiKey:
 
 @transaction.atomic
 def create_organization(*, slug: str, name: str, admin_email: str) -> Organization:
-    """Create an organization with its first admin (created unless the user exists)."""
+    """Create an organization with its first admin (created, without a password, if new)."""
     organization = Organization.objects.create(slug=slug, name=name)
-    admin, _ = User.objects.get_or_create(email=User.objects.normalize_email(admin_email).lower())
+    email = User.objects.normalize_email(admin_email).lower()
+    admin = User.objects.filter(email=email).first() or User.objects.create_user(email)
     Membership.objects.create(user=admin, organization=organization, role=Role.ADMIN)
     return organization
 
