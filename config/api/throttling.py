@@ -1,37 +1,64 @@
-"""Rate limits per API key, per user and per anonymous address, counted in the cache."""
+"""Rate limits per API key, per user and per anonymous address, counted in the cache.
+
+DRF's SimpleRateThrottle stores every request's timestamp in one cache value and rewrites it
+on each request: its cost grows with the rate allowed, and two workers can overwrite each
+other's count. These throttles count requests per fixed window with an atomic `incr` instead.
+"""
+
+import time
 
 from django.conf import settings
-from rest_framework.throttling import SimpleRateThrottle
+from django.core.cache import cache
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 
-class _SettingsRateThrottle(SimpleRateThrottle):
-    # Read per request so the rate follows settings changes (DRF freezes them at import).
-    def get_rate(self) -> str:
-        return settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+class _WindowThrottle(BaseThrottle):
+    scope = ""
+
+    def identity(self, request) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        ident = self.identity(request)
+        if ident is None:
+            return True
+        # Read per request so the rate follows settings changes (DRF freezes them at import).
+        rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
+        limit, period = SimpleRateThrottle.parse_rate(None, rate)
+        now = time.time()
+        key = f"throttle:{self.scope}:{ident}:{int(now // period)}"
+        cache.add(key, 0, timeout=period + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window's key expired between add and incr
+            count = 1
+        self.seconds_left = period - (now % period)
+        return count <= limit
+
+    def wait(self) -> float:
+        return self.seconds_left
 
 
-class PrincipalRateThrottle(_SettingsRateThrottle):
+class PrincipalRateThrottle(_WindowThrottle):
     """One budget per API key and one per user, across all their requests."""
 
     scope = "principal"
 
-    def get_cache_key(self, request, view) -> str | None:
+    def identity(self, request) -> str | None:
         principal = request.auth
         if getattr(principal, "api_key_id", None) is not None:
-            ident = f"key:{principal.api_key_id}"
-        elif getattr(request.user, "is_authenticated", False) and request.user.pk is not None:
-            ident = f"user:{request.user.pk}"
-        else:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"key:{principal.api_key_id}"
+        if getattr(request.user, "is_authenticated", False) and request.user.pk is not None:
+            return f"user:{request.user.pk}"
+        return None
 
 
-class AnonymousRateThrottle(_SettingsRateThrottle):
+class AnonymousRateThrottle(_WindowThrottle):
     """A smaller budget per client address for unauthenticated requests."""
 
     scope = "anonymous"
 
-    def get_cache_key(self, request, view) -> str | None:
+    def identity(self, request) -> str | None:
         if getattr(request.user, "is_authenticated", False):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return f"ip:{self.get_ident(request)}"
