@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -159,3 +160,19 @@ def test_browser_asking_for_html_sees_the_problem_in_the_browsable_api(api):
     assert response.status_code == 401
     assert response["Content-Type"].startswith("text/html")
     assert b"not-authenticated" in response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_are_counted_exactly(organization, issue_key, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "principal": "5/hour"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    credentials = f"Bearer {issue_key(organization)}"
+
+    def call():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=credentials)
+        return client.get("/api/v1/me").status_code
+
+    statuses = run_concurrently(call, 12)
+
+    assert sorted(statuses) == [200] * 5 + [429] * 7
