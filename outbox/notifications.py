@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from outbox.models import Notification, OutboxMessage
+from outbox.nudges import nudge
 from outbox.publishers.consumers import consumer
 
 CONSUMER_NAME = "notifications"
@@ -59,10 +60,4 @@ def create_notifications(message: OutboxMessage) -> None:
         ignore_conflicts=True,
     )
     if notices:
-        transaction.on_commit(_nudge_mailer)
-
-
-def _nudge_mailer() -> None:
-    from outbox.tasks import send_notification_emails
-
-    send_notification_emails.delay()
+        transaction.on_commit(lambda: nudge("outbox.tasks.send_notification_emails"))

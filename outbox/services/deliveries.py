@@ -1,7 +1,6 @@
 """Sending webhook deliveries: claim due ones, POST signed envelopes, retry on a schedule."""
 
 import json
-import logging
 import random
 import time
 from datetime import timedelta
@@ -13,10 +12,9 @@ from django.utils import timezone
 
 from outbox import metrics, signing
 from outbox.models import Delivery
+from outbox.nudges import nudge
 from outbox.services.batching import repeat_batches
 from outbox.targets import ResolvedTarget, UnsafeTarget, resolve_target
-
-logger = logging.getLogger(__name__)
 
 
 class DeliveryFailed(Exception):
@@ -152,9 +150,4 @@ def redeliver(delivery: Delivery) -> Delivery:
 
 def nudge_delivery() -> None:
     """Send newly queued deliveries now rather than at the next beat tick."""
-    from outbox.tasks import deliver_webhooks
-
-    try:
-        deliver_webhooks.delay()
-    except Exception:  # beat picks the deliveries up anyway
-        logger.warning("Could not nudge webhook delivery", exc_info=True)
+    nudge("outbox.tasks.deliver_webhooks")

@@ -1,4 +1,3 @@
-import logging
 import time
 import uuid
 from typing import Any
@@ -8,8 +7,7 @@ from django.db import transaction
 from opentelemetry import propagate
 
 from outbox.models import OutboxMessage
-
-logger = logging.getLogger(__name__)
+from outbox.nudges import nudge
 
 
 class OutsideTransaction(RuntimeError):
@@ -62,9 +60,4 @@ def _nudge_drain() -> None:
     if now - _last_nudge < settings.OUTBOX_NUDGE_INTERVAL_SECONDS:
         return
     _last_nudge = now
-    from outbox.tasks import drain_outbox
-
-    try:
-        drain_outbox.delay()
-    except Exception:  # the broker being down must not fail a committed write; beat drains
-        logger.warning("Could not nudge the outbox drain", exc_info=True)
+    nudge("outbox.tasks.drain_outbox")
