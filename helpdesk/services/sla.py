@@ -41,7 +41,10 @@ def _policy_for(ticket: Ticket) -> SlaPolicy | None:
 
 def refresh_due_times(ticket: Ticket) -> None:
     """Set the due times from the policy for the ticket's priority (none without a policy)."""
-    policy = _policy_for(ticket)
+    _set_due_times(ticket, _policy_for(ticket))
+
+
+def _set_due_times(ticket: Ticket, policy: SlaPolicy | None) -> None:
     if policy is None:
         ticket.first_response_due_at = ticket.resolution_due_at = None
         return
@@ -61,7 +64,7 @@ def resume_clock(ticket: Ticket, *, paused_since, at) -> None:
     paused = business_time_between(paused_since, at, calendar)
     ticket.sla_paused_seconds += int(paused.total_seconds())
     ticket.sla_paused_at = None
-    refresh_due_times(ticket)
+    _set_due_times(ticket, policy)
 
 
 ACTIVE = [Ticket.Status.NEW, Ticket.Status.OPEN]
