@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from helpdesk import actions
-from helpdesk.actions import ACTIONS
+from helpdesk.actions import ACTIONS, ActionSpec
 from helpdesk.api.examples import ACTION_BODIES
 from helpdesk.models import Attachment, Comment, Ticket, TicketEvent
 
@@ -92,61 +92,34 @@ class TicketActionIn(serializers.Serializer):
     )
 
 
-def _action_serializer(name: str, payload_fields: dict) -> type[serializers.Serializer]:
+PAYLOAD_FIELDS = {
+    "assignee": lambda action: serializers.IntegerField(
+        error_messages=_required(action, "assignee"), help_text="The user id of an agent or admin."
+    ),
+    "reason": lambda action: serializers.CharField(
+        max_length=500, error_messages=_required(action, "reason")
+    ),
+    "resolution": lambda action: serializers.CharField(
+        error_messages=_required(action, "resolution")
+    ),
+}
+
+
+def _action_serializer(spec: ActionSpec) -> type[serializers.Serializer]:
+    """The request shape of one action, its payload fields named by the action's spec."""
+    name = spec.name
     attrs = {
         "__doc__": f"The `{name}` action.",
         "action": serializers.ChoiceField(choices=[name]),
     }
-    if payload_fields:
-        payload_class = type(f"{name.title()}Payload", (serializers.Serializer,), payload_fields)
-        attrs["payload"] = payload_class(error_messages=_required(name, next(iter(payload_fields))))
+    if spec.payload_fields:
+        fields = {field: PAYLOAD_FIELDS[field](name) for field in spec.payload_fields}
+        payload_class = type(f"{name.title()}Payload", (serializers.Serializer,), fields)
+        attrs["payload"] = payload_class(error_messages=_required(name, spec.payload_fields[0]))
     return type(f"{name.title()}TicketAction", (TicketActionIn,), attrs)
 
 
-ACTION_SERIALIZERS = {
-    "assign": _action_serializer(
-        "assign",
-        {
-            "assignee": serializers.IntegerField(
-                error_messages=_required("assign", "assignee"),
-                help_text="The user id of an agent or admin.",
-            ),
-        },
-    ),
-    "unassign": _action_serializer("unassign", {}),
-    "open": _action_serializer("open", {}),
-    "pend": _action_serializer(
-        "pend",
-        {
-            "reason": serializers.CharField(
-                max_length=500, error_messages=_required("pend", "reason")
-            ),
-        },
-    ),
-    "resolve": _action_serializer(
-        "resolve",
-        {
-            "resolution": serializers.CharField(error_messages=_required("resolve", "resolution")),
-        },
-    ),
-    "close": _action_serializer("close", {}),
-    "reopen": _action_serializer(
-        "reopen",
-        {
-            "reason": serializers.CharField(
-                max_length=500, error_messages=_required("reopen", "reason")
-            ),
-        },
-    ),
-    "cancel": _action_serializer(
-        "cancel",
-        {
-            "reason": serializers.CharField(
-                max_length=500, error_messages=_required("cancel", "reason")
-            ),
-        },
-    ),
-}
+ACTION_SERIALIZERS = {name: _action_serializer(spec) for name, spec in ACTIONS.items()}
 
 
 class ActionDiscriminatorIn(serializers.Serializer):
