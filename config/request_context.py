@@ -23,12 +23,17 @@ _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_logger = logging.getLogger("serviceflow.access")
 
 
-def current_trace_ids() -> tuple[str | None, str | None]:
-    """Return the (trace_id, span_id) in effect as hex: the active span's, else the request's."""
+def _active_span_ids() -> tuple[str | None, str | None]:
     context = trace.get_current_span().get_span_context()
     if not context.is_valid:
-        return request_trace_var.get()
+        return None, None
     return format(context.trace_id, "032x"), format(context.span_id, "016x")
+
+
+def current_trace_ids() -> tuple[str | None, str | None]:
+    """Return the (trace_id, span_id) in effect as hex: the active span's, else the request's."""
+    ids = _active_span_ids()
+    return ids if ids[0] is not None else request_trace_var.get()
 
 
 def bind_organization(slug: str | None) -> None:
@@ -57,8 +62,7 @@ class RequestContextMiddleware:
         request.request_id = sent if _ACCEPTABLE_REQUEST_ID.match(sent) else uuid.uuid4().hex
         request_id_var.set(request.request_id)
         organization_var.set(None)
-        request_trace_var.set((None, None))
-        request_trace_var.set(current_trace_ids())
+        request_trace_var.set(_active_span_ids())
         response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request.request_id
         access_logger.info(
