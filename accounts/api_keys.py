@@ -3,7 +3,8 @@
 A key reads `sf_<prefix>_<secret>`. The prefix is public and finds the row; the secret is
 checked against an argon2id hash. A successful check is cached under an HMAC of the whole
 key, so the steady state costs one cache round trip instead of an argon2id run; revocation
-writes a marker the same round trip reads (docs/adr/0002-api-keys.md).
+writes a marker, and invalid keys a per-address count, that the same round trip reads
+(docs/adr/0002-api-keys.md).
 """
 
 import hashlib
@@ -22,12 +23,17 @@ from django.utils import timezone
 
 from accounts.models import ApiKey
 from accounts.principal import Principal
+from config import cache as counters
 
 KEY_PATTERN = re.compile(r"^sf_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{43})$")
 
 
 class InvalidApiKey(Exception):
     """The presented key is malformed, unknown, wrong, revoked or expired."""
+
+
+class TooManyInvalidKeys(Exception):
+    """The client address sent too many invalid keys in the last minute."""
 
 
 @dataclass(frozen=True)
@@ -88,16 +94,28 @@ class _CachedVerification:
         return now - self.touched_at >= timedelta(seconds=settings.API_KEY_TOUCH_SECONDS)
 
 
-def authenticate_api_key(plaintext: str) -> Principal:
-    """Return the principal for a presented key, or raise InvalidApiKey."""
+def authenticate_api_key(plaintext: str, client_address: str = "") -> Principal:
+    """Return the principal for a presented key, or raise InvalidApiKey / TooManyInvalidKeys."""
+    failures_key = f"apikey:failures:{client_address}"
+    try:
+        return _authenticate(plaintext, failures_key)
+    except InvalidApiKey:
+        counters.count(failures_key, 60)
+        raise
+
+
+def _authenticate(plaintext: str, failures_key: str) -> Principal:
     prefix = split_key(plaintext)
     entry_key, revoked_key = _cache_keys(prefix, plaintext)
-    found = cache.get_many([entry_key, revoked_key])
+    found = cache.get_many([entry_key, revoked_key, failures_key])
     if revoked_key in found:
         raise InvalidApiKey("The API key has been revoked.")
     now = timezone.now()
     entry = found.get(entry_key)
     if entry is None or entry.is_expired(now):
+        # Only an uncached check costs an argon2id run, and that is what the limit protects.
+        if found.get(failures_key, 0) >= settings.API_KEY_MAX_FAILURES_PER_MINUTE:
+            raise TooManyInvalidKeys
         entry = _verify_against_database(prefix, plaintext, now)
     if entry.is_due_for_touch(now):
         # last_used_at is written at most once per touch interval, not on every request.

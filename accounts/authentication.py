@@ -1,7 +1,5 @@
 """DRF authentication: API keys (Bearer) and OTP-verified sessions, both yielding a Principal."""
 
-from django.conf import settings
-from django.core.cache import cache
 from rest_framework.authentication import (
     BaseAuthentication,
     SessionAuthentication,
@@ -9,7 +7,7 @@ from rest_framework.authentication import (
 )
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 
-from accounts.api_keys import InvalidApiKey, authenticate_api_key
+from accounts.api_keys import InvalidApiKey, TooManyInvalidKeys, authenticate_api_key
 from accounts.principal import Principal
 from accounts.selectors import membership_for
 from config.request_context import bind_organization
@@ -26,16 +24,17 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise AuthenticationFailed("Send the key as `Authorization: Bearer <key>`.")
-        failures_key = f"apikey:failures:{request.META.get('REMOTE_ADDR', '')}"
-        # Wrong keys cost an argon2id run each; stop a client that keeps sending them.
-        if (cache.get(failures_key) or 0) >= settings.API_KEY_MAX_FAILURES_PER_MINUTE:
-            raise Throttled(wait=60, detail="Too many invalid API keys from this address.")
         try:
-            principal = authenticate_api_key(parts[1].decode("latin-1"))
+            principal = authenticate_api_key(
+                parts[1].decode("latin-1"), client_address=request.META.get("REMOTE_ADDR", "")
+            )
         except InvalidApiKey as exc:
-            cache.add(failures_key, 0, timeout=60)
-            cache.incr(failures_key)
             raise AuthenticationFailed(str(exc)) from None
+        except TooManyInvalidKeys:
+            # Wrong keys cost an argon2id run each; stop a client that keeps sending them.
+            raise Throttled(
+                wait=60, detail="Too many invalid API keys from this address."
+            ) from None
         bind_organization(principal.organization_slug)
         return principal, principal
 

@@ -7,3 +7,4 @@ class HelpdeskConfig(AppConfig):
 
     def ready(self) -> None:
         from helpdesk import notifications  # noqa: F401  (registers who hears about tickets)
+        from helpdesk.services import sla_targets  # noqa: F401  (forgets edited targets)

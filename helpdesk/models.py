@@ -127,6 +127,15 @@ class Ticket(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.key} {self.subject}"
 
+    def keep_written_tags(self, tags: list[Tag]) -> None:
+        """Hold the tags just written as if prefetched, so showing the ticket reads none back."""
+        # The cache prefetch_related("tags") fills, filled the way Django fills it.
+        queryset = self.tags.all()
+        queryset._result_cache = list(tags)
+        queryset._prefetch_done = True
+        self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {})}
+        self._prefetched_objects_cache["tags"] = queryset
+
     # --- transitions: pure state changes, guards and permissions; services do the rest ---
 
     @transition(

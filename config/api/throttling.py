@@ -2,14 +2,15 @@
 
 DRF's SimpleRateThrottle stores every request's timestamp in one cache value and rewrites it
 on each request: its cost grows with the rate allowed, and two workers can overwrite each
-other's count. These throttles count requests per fixed window with an atomic `incr` instead.
+other's count. These throttles count requests per fixed window with one atomic count instead.
 """
 
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from config import cache as counters
 
 
 class _WindowThrottle(BaseThrottle):
@@ -26,12 +27,7 @@ class _WindowThrottle(BaseThrottle):
         rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
         limit, period = SimpleRateThrottle.parse_rate(None, rate)
         now = time.time()
-        key = f"throttle:{self.scope}:{ident}:{int(now // period)}"
-        cache.add(key, 0, timeout=period + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window's key expired between add and incr
-            count = 1
+        count = counters.count(f"throttle:{self.scope}:{ident}:{int(now // period)}", period + 1)
         self.seconds_left = period - (now % period)
         return count <= limit
 

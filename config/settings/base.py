@@ -109,7 +109,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "serviceflow",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -288,6 +288,8 @@ HELPDESK_ATTACHMENT_TYPES = env_list(
         "application/json",
     ],
 )
+# How long a worker may use SLA targets it read before an edit made in another process.
+SLA_TARGETS_CACHE_SECONDS = env_int("SLA_TARGETS_CACHE_SECONDS", 30)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ServiceFlow <no-reply@serviceflow.invalid>")

@@ -1,7 +1,6 @@
 """SLA clocks of tickets: due times from the organization's policies, pauses, breaches."""
 
-from datetime import date, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -9,62 +8,38 @@ from django.utils import timezone
 
 import outbox
 from helpdesk import events
-from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket
+from helpdesk.models import Ticket
 from helpdesk.services.audit import record_ticket_event
-from helpdesk.sla import Calendar, add_business_time, business_time_between
+from helpdesk.services.sla_targets import SlaTargets, targets_for
+from helpdesk.sla import add_business_time, business_time_between
 
 SLA_FIELDS = ["first_response_due_at", "resolution_due_at", "sla_paused_at", "sla_paused_seconds"]
 
 
-def calendar_from(model: BusinessCalendar | None) -> Calendar | None:
-    if model is None:
-        return None
-    return Calendar(
-        time_zone=ZoneInfo(model.time_zone),
-        weekly_hours={
-            int(weekday): tuple(
-                sorted((time.fromisoformat(start), time.fromisoformat(end)) for start, end in spans)
-            )
-            for weekday, spans in model.weekly_hours.items()
-        },
-        holidays=frozenset(date.fromisoformat(day) for day in model.holidays),
-    )
-
-
-def _policy_for(ticket: Ticket) -> SlaPolicy | None:
-    return (
-        SlaPolicy.objects.select_related("calendar")
-        .filter(organization_id=ticket.organization_id, priority=ticket.priority)
-        .first()
-    )
-
-
 def refresh_due_times(ticket: Ticket) -> None:
-    """Set the due times from the policy for the ticket's priority (none without a policy)."""
-    _set_due_times(ticket, _policy_for(ticket))
+    """Set the due times from the targets for the ticket's priority (none without a policy)."""
+    _set_due_times(ticket, targets_for(ticket.organization_id, ticket.priority))
 
 
-def _set_due_times(ticket: Ticket, policy: SlaPolicy | None) -> None:
-    if policy is None:
+def _set_due_times(ticket: Ticket, targets: SlaTargets | None) -> None:
+    if targets is None:
         ticket.first_response_due_at = ticket.resolution_due_at = None
         return
-    calendar = calendar_from(policy.calendar)
     started = ticket.created_at
     ticket.first_response_due_at = add_business_time(
-        started, timedelta(minutes=policy.first_response_minutes), calendar
+        started, targets.first_response, targets.calendar
     )
-    resolution = timedelta(minutes=policy.resolution_minutes, seconds=ticket.sla_paused_seconds)
-    ticket.resolution_due_at = add_business_time(started, resolution, calendar)
+    resolution = targets.resolution + timedelta(seconds=ticket.sla_paused_seconds)
+    ticket.resolution_due_at = add_business_time(started, resolution, targets.calendar)
 
 
 def resume_clock(ticket: Ticket, *, paused_since, at) -> None:
     """Add the business time spent pending to the resolution target."""
-    policy = _policy_for(ticket)
-    calendar = calendar_from(policy.calendar) if policy else None
-    paused = business_time_between(paused_since, at, calendar)
+    targets = targets_for(ticket.organization_id, ticket.priority)
+    paused = business_time_between(paused_since, at, targets.calendar if targets else None)
     ticket.sla_paused_seconds += int(paused.total_seconds())
     ticket.sla_paused_at = None
-    _set_due_times(ticket, policy)
+    _set_due_times(ticket, targets)
 
 
 ACTIVE = [Ticket.Status.NEW, Ticket.Status.OPEN]

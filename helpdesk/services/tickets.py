@@ -111,8 +111,10 @@ def open_ticket(
     ticket.number = _next_number(organization_id)
     ticket.key = f"{key_prefix(actor.organization_slug)}-{ticket.number}"
     ticket.save(force_insert=True)
-    if tags:
-        ticket.tags.set(_tags(organization_id, tags))
+    tag_objects = _tags(organization_id, tags or [])
+    if tag_objects:
+        ticket.tags.set(tag_objects)
+    ticket.keep_written_tags(tag_objects)
     record_ticket_event(ticket, action="create", actor=actor, changed_fields=["status"])
     outbox.emit(**events.ticket_event(events.TICKET_OPENED, ticket, actor=str(actor)))
     return ticket
@@ -157,7 +159,9 @@ def _apply_edits(ticket: Ticket, changes: dict) -> list[str]:
             continue
         if field == "tags":
             if sorted(changes["tags"]) != sorted(tag.name for tag in ticket.tags.all()):
-                ticket.tags.set(_tags(ticket.organization_id, changes["tags"]))
+                tags = _tags(ticket.organization_id, changes["tags"])
+                ticket.tags.set(tags)
+                ticket.keep_written_tags(tags)
                 changed.append("tags")
         elif getattr(ticket, field) != changes[field]:
             setattr(ticket, field, changes[field])

@@ -15,9 +15,16 @@ INSERT_SQL = """
 INSERT INTO outbox_idempotencyrecord
   (organization_id, principal, key, fingerprint, method, path, response_headers,
    created_at, expires_at)
-VALUES (%s, %s, %s, %s, %s, %s, '{}', %s, %s)
+{rows}
 ON CONFLICT (organization_id, principal, key) DO NOTHING
 RETURNING id
+"""
+VALUES = "VALUES (%s, %s, %s, %s, %s, %s, '{}', %s, %s)"
+# PostgreSQL: bound this transaction's lock waits in the same round trip as the INSERT. The
+# limit is read when a wait starts, so it already covers a wait on a concurrent holder's key.
+BOUNDED_VALUES = """
+SELECT %s, %s, %s, %s, %s, %s, '{}'::jsonb, %s, %s
+FROM (SELECT set_config('lock_timeout', %s, true)) AS bound
 """
 
 
@@ -56,11 +63,17 @@ def claim_key(
     now = timezone.now()
     expires_at = now + timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
     params = [organization_id, principal, key, request_fingerprint, method, path, now, expires_at]
+    if connection.vendor == "postgresql":
+        sql = INSERT_SQL.format(rows=BOUNDED_VALUES)
+        # The limit stays for the rest of the transaction: a longer wait for any lock would
+        # hold the request up beyond reason too.
+        params.append(f"{int(settings.IDEMPOTENCY_WAIT_SECONDS * 1000)}ms")
+    else:
+        sql = INSERT_SQL.format(rows=VALUES)
     for _ in range(2):
         with connection.cursor() as cursor:
             try:
-                _bound_lock_waits(cursor)
-                cursor.execute(INSERT_SQL, params)
+                cursor.execute(sql, params)
                 row = cursor.fetchone()
             except OperationalError as exc:
                 raise KeyInFlight(key) from exc
@@ -73,17 +86,6 @@ def claim_key(
             return Claim(existing=existing)
         existing.delete()  # expired but not yet purged: the key is free again
     raise KeyInFlight(key)
-
-
-def _bound_lock_waits(cursor) -> None:
-    """Limit how long this transaction's statements may wait for row locks (PostgreSQL).
-
-    The limit stays for the rest of the request's transaction: waiting longer for any lock
-    would also hold the request up beyond reason.
-    """
-    if connection.vendor == "postgresql":
-        wait_ms = int(settings.IDEMPOTENCY_WAIT_SECONDS * 1000)
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{wait_ms}ms"])
 
 
 def store_response(record_id: int, *, status: int, headers: dict, body) -> None:

@@ -83,6 +83,21 @@ def test_repeated_invalid_keys_from_one_address_are_throttled(api, db, settings)
     assert statuses == [401, 401, 401, 429]
 
 
+def test_a_key_already_verified_keeps_working_from_an_address_blocked_for_wrong_keys(
+    api, organization, issue_key, settings
+):
+    settings.API_KEY_MAX_FAILURES_PER_MINUTE = 2
+    good = bearer(issue_key(organization, Role.AGENT))
+    assert api.get("/api/v1/me", **good).status_code == 200
+    wrong = bearer("sf_000000000000_" + "x" * 43)
+
+    blocked = [api.get("/api/v1/me", **wrong).status_code for _ in range(3)]
+
+    assert blocked == [401, 401, 429]
+    # Verified keys cost no argon2id run, which is all the limit protects.
+    assert api.get("/api/v1/me", **good).status_code == 200
+
+
 def test_members_lists_only_the_callers_organization(admin_api, organization):
     mine = MembershipFactory(organization=organization, role=Role.QC_INSPECTOR)
     MembershipFactory(organization=OrganizationFactory())

@@ -61,7 +61,7 @@ def test_urls_switch_to_postgresql_and_redis(tmp_path):
 
     assert json.loads(result.stdout.splitlines()[-1]) == {
         "db": "django.db.backends.postgresql",
-        "cache": "django.core.cache.backends.redis.RedisCache",
+        "cache": "config.cache.RedisCache",
         "broker": "redis://cache:6379/0",
     }
 

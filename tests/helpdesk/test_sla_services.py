@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import Role
 from accounts.principal import Principal
 from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket, TicketEvent
-from helpdesk.services import sla, tickets
+from helpdesk.services import sla, sla_targets, tickets
 from outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +124,41 @@ def test_answered_or_paused_tickets_do_not_breach(organization, actor):
     Ticket.objects.filter(pk=ticket.pk).update(first_responded_at=timezone.now())
 
     assert sla.mark_breaches(now=timezone.now() + timedelta(hours=1)) == 0
+
+
+def test_an_edited_policy_applies_to_the_next_ticket(organization, actor):
+    policy = SlaPolicy.objects.create(
+        organization=organization,
+        priority="high",
+        first_response_minutes=60,
+        resolution_minutes=480,
+    )
+    open_one(actor)
+    policy.first_response_minutes = 15
+    policy.save()
+
+    ticket = open_one(actor)
+
+    assert ticket.first_response_due_at - ticket.created_at == timedelta(minutes=15)
+
+
+def test_a_change_made_elsewhere_applies_once_the_cached_targets_expire(
+    organization, actor, settings, monkeypatch
+):
+    SlaPolicy.objects.create(
+        organization=organization,
+        priority="high",
+        first_response_minutes=60,
+        resolution_minutes=480,
+    )
+    open_one(actor)
+    # A queryset update sends no signal: like an edit made in another process.
+    SlaPolicy.objects.filter(organization=organization).update(first_response_minutes=15)
+
+    cached = open_one(actor)
+    later = sla_targets.monotonic() + settings.SLA_TARGETS_CACHE_SECONDS + 1
+    monkeypatch.setattr(sla_targets, "monotonic", lambda: later)
+    refreshed = open_one(actor)
+
+    assert cached.first_response_due_at - cached.created_at == timedelta(minutes=60)
+    assert refreshed.first_response_due_at - refreshed.created_at == timedelta(minutes=15)

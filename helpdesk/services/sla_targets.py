@@ -1,0 +1,78 @@
+"""Each organization's SLA targets, read through a short per-process cache.
+
+Every ticket creation and priority change needs them, and they change a few times a year:
+an edit applies at once in the process that made it and within `SLA_TARGETS_CACHE_SECONDS`
+everywhere else (docs/adr/0014-creation-cost.md).
+"""
+
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from time import monotonic
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from helpdesk.models import BusinessCalendar, SlaPolicy
+from helpdesk.sla import Calendar
+
+
+@dataclass(frozen=True)
+class SlaTargets:
+    first_response: timedelta
+    resolution: timedelta
+    calendar: Calendar | None  # None: the clock runs 24x7
+
+
+_loaded: dict[int, tuple[float, dict[str, SlaTargets]]] = {}
+
+
+def targets_for(organization_id: int, priority: str) -> SlaTargets | None:
+    """The targets for a priority, or None when the organization set none."""
+    now = monotonic()
+    entry = _loaded.get(organization_id)
+    if entry is None or entry[0] <= now:
+        entry = (now + settings.SLA_TARGETS_CACHE_SECONDS, _load(organization_id))
+        _loaded[organization_id] = entry
+    return entry[1].get(priority)
+
+
+def forget(organization_id: int) -> None:
+    _loaded.pop(organization_id, None)
+
+
+def calendar_from(model: BusinessCalendar | None) -> Calendar | None:
+    if model is None:
+        return None
+    return Calendar(
+        time_zone=ZoneInfo(model.time_zone),
+        weekly_hours={
+            int(weekday): tuple(
+                sorted((time.fromisoformat(start), time.fromisoformat(end)) for start, end in spans)
+            )
+            for weekday, spans in model.weekly_hours.items()
+        },
+        holidays=frozenset(date.fromisoformat(day) for day in model.holidays),
+    )
+
+
+def _load(organization_id: int) -> dict[str, SlaTargets]:
+    policies = SlaPolicy.objects.select_related("calendar").filter(organization_id=organization_id)
+    return {
+        policy.priority: SlaTargets(
+            first_response=timedelta(minutes=policy.first_response_minutes),
+            resolution=timedelta(minutes=policy.resolution_minutes),
+            calendar=calendar_from(policy.calendar),
+        )
+        for policy in policies
+    }
+
+
+@receiver([post_save, post_delete], sender=SlaPolicy)
+@receiver([post_save, post_delete], sender=BusinessCalendar)
+def _forget_changed(sender, instance, **kwargs) -> None:
+    # Again after commit: a read between the change and its commit may have cached the old.
+    forget(instance.organization_id)
+    transaction.on_commit(lambda: forget(instance.organization_id))
