@@ -43,18 +43,6 @@ class Tag(models.Model):
         return self.name
 
 
-class TicketSequence(models.Model):
-    """The last ticket number handed out in an organization (locked to take the next)."""
-
-    organization = models.OneToOneField(
-        "accounts.Organization", on_delete=models.PROTECT, primary_key=True, related_name="+"
-    )
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.organization_id}: {self.last_number}"
-
-
 def can_work_tickets(ticket: "Ticket", principal) -> bool:
     return principal.role in (Role.ADMIN, Role.AGENT)
 

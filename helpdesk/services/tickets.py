@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 import outbox
@@ -17,6 +17,7 @@ from helpdesk.exceptions import ClientEventIdReused, InvalidAssignee, InvalidTra
 from helpdesk.models import Contact, Tag, Ticket
 from helpdesk.services import sla
 from helpdesk.services.audit import record_ticket_event
+from helpdesk.services.numbering import next_ticket_number
 
 ACTION_FIELDS = [
     "status",
@@ -42,25 +43,13 @@ def key_prefix(organization_slug: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", organization_slug.upper())[:10] or "T"
 
 
-NEXT_NUMBER_SQL = """
-INSERT INTO helpdesk_ticketsequence (organization_id, last_number) VALUES (%s, 1)
-ON CONFLICT (organization_id) DO UPDATE SET last_number = helpdesk_ticketsequence.last_number + 1
-RETURNING last_number
-"""
-
-
-def _next_number(organization_id: int) -> int:
-    """Take the organization's next ticket number; the row stays locked until commit."""
-    with connection.cursor() as cursor:
-        cursor.execute(NEXT_NUMBER_SQL, [organization_id])
-        return cursor.fetchone()[0]
-
-
 def _contact(organization_id: int, email: str, name: str) -> Contact:
-    contact = Contact.objects.filter(organization_id=organization_id, email__iexact=email).first()
-    return contact or Contact.objects.create(
-        organization_id=organization_id, email=email, name=name
-    )
+    # get_or_create retries the read when a concurrent creation of the same contact wins.
+    return Contact.objects.get_or_create(
+        organization_id=organization_id,
+        email__iexact=email,
+        defaults={"email": email, "name": name},
+    )[0]
 
 
 def _tags(organization_id: int, names: list[str]) -> list[Tag]:
@@ -107,8 +96,7 @@ def open_ticket(
         created_at=timezone.now(),
     )
     sla.refresh_due_times(ticket)
-    # Numbers are taken last: the sequence row stays locked until commit, so keep that short.
-    ticket.number = _next_number(organization_id)
+    ticket.number = next_ticket_number(organization_id)
     ticket.key = f"{key_prefix(actor.organization_slug)}-{ticket.number}"
     ticket.save(force_insert=True)
     tag_objects = _tags(organization_id, tags or [])
