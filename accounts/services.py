@@ -7,6 +7,7 @@ from django.utils import timezone
 import outbox
 from accounts import api_keys, events
 from accounts.models import ApiKey, Membership, Organization, Role, User
+from config.transactions import use_case
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class IssuedApiKey:
     plaintext: str
 
 
-@transaction.atomic
+@use_case
 def create_organization(*, slug: str, name: str, admin_email: str) -> Organization:
     """Create an organization with its first admin (created, without a password, if new)."""
     organization = Organization.objects.create(slug=slug, name=name)
@@ -27,7 +28,7 @@ def create_organization(*, slug: str, name: str, admin_email: str) -> Organizati
     return organization
 
 
-@transaction.atomic
+@use_case
 def add_member(*, organization: Organization, user: User, role: str) -> Membership:
     membership, _ = Membership.objects.update_or_create(
         user=user, organization=organization, defaults={"role": role}
@@ -35,7 +36,7 @@ def add_member(*, organization: Organization, user: User, role: str) -> Membersh
     return membership
 
 
-@transaction.atomic
+@use_case
 def create_api_key(
     *,
     organization_id: int,
@@ -60,7 +61,7 @@ def create_api_key(
     return IssuedApiKey(api_key=api_key, plaintext=material.plaintext)
 
 
-@transaction.atomic
+@use_case
 def revoke_api_key(*, organization_id: int, api_key_id: int, actor: str = "system") -> ApiKey:
     """Revoke a key for good; it stops working on the very next request."""
     api_key = ApiKey.objects.select_for_update().get(organization_id=organization_id, pk=api_key_id)

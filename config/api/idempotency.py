@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from config.api import problem_types as types
 from config.api.problems import ApplicationError
+from config.transactions import all_or_nothing
 from outbox.services import idempotency
 
 HEADER = "Idempotency-Key"
@@ -79,7 +80,7 @@ def idempotent(action):
         if not _VALID_KEY.match(key):
             raise InvalidIdempotencyKey("Idempotency-Key must be 1-255 visible ASCII characters.")
         fingerprint = idempotency.fingerprint(request.method, request.path, request.data)
-        with transaction.atomic():
+        with all_or_nothing():  # the action's errors all escape: its use case needs no savepoint
             try:
                 claim = idempotency.claim_key(
                     organization_id=request.auth.organization_id,

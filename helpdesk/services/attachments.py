@@ -2,12 +2,12 @@ import hashlib
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 import outbox
 from accounts.principal import Principal
 from config.api import problem_types as types
 from config.api.problems import ApplicationError
+from config.transactions import use_case
 from helpdesk import events
 from helpdesk.models import Attachment, Ticket
 from helpdesk.services.audit import record_ticket_event
@@ -55,7 +55,7 @@ def check_upload(upload: UploadedFile) -> None:
         )
 
 
-@transaction.atomic
+@use_case
 def add_attachment(*, ticket_id: int, actor: Principal, upload: UploadedFile) -> Attachment:
     """Store a file on the ticket (privately) and record it in the ticket's history."""
     check_upload(upload)

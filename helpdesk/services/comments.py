@@ -1,15 +1,15 @@
-from django.db import transaction
 from django.utils import timezone
 
 import outbox
 from accounts.principal import Principal
 from config.api.conditional import ensure_version
+from config.transactions import use_case
 from helpdesk import actions, events
 from helpdesk.models import Comment, Ticket
 from helpdesk.services.audit import record_ticket_event
 
 
-@transaction.atomic
+@use_case
 def add_comment(
     *,
     ticket_id: int,

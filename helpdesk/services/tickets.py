@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 
 import outbox
 from accounts.models import Membership
 from accounts.principal import Principal
 from config.api.conditional import ensure_version
+from config.transactions import use_case
 from helpdesk import actions, events
 from helpdesk.exceptions import ClientEventIdReused, InvalidAssignee, InvalidTransition
 from helpdesk.models import Contact, Tag, Ticket
@@ -74,7 +74,7 @@ def _validated_assignee(organization_id: int, user_id: int) -> int:
     return user_id
 
 
-@transaction.atomic
+@use_case
 def open_ticket(
     *,
     actor: Principal,
@@ -101,14 +101,14 @@ def open_ticket(
     ticket.save(force_insert=True)
     tag_objects = _tags(organization_id, tags or [])
     if tag_objects:
-        ticket.tags.set(tag_objects)
+        ticket.tags.add(*tag_objects)
     ticket.keep_written_tags(tag_objects)
     record_ticket_event(ticket, action="create", actor=actor, changed_fields=["status"])
     outbox.emit(**events.ticket_event(events.TICKET_OPENED, ticket, actor=str(actor)))
     return ticket
 
 
-@transaction.atomic
+@use_case
 def update_ticket(
     *, ticket_id: int, actor: Principal, expected_version: int, changes: dict
 ) -> Ticket:
@@ -157,7 +157,7 @@ def _apply_edits(ticket: Ticket, changes: dict) -> list[str]:
     return changed
 
 
-@transaction.atomic
+@use_case
 def apply_ticket_action(
     *,
     ticket_id: int,

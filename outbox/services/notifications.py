@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from config.transactions import use_case
 from outbox.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def list_notifications_for(
     return notifications
 
 
-@transaction.atomic
+@use_case
 def mark_read(*, notification: Notification) -> Notification:
     Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(
         read_at=timezone.now()
@@ -31,7 +32,7 @@ def mark_read(*, notification: Notification) -> Notification:
     return notification
 
 
-@transaction.atomic
+@use_case
 def mark_all_read(*, user_id: int, organization_id: int) -> int:
     return list_notifications_for(user_id, organization_id, unread=True).update(
         read_at=timezone.now()

@@ -1,12 +1,12 @@
 """Webhook endpoints: registered, changed and pinged by organization admins."""
 
-from django.db import transaction
 from django.utils import timezone
 
 import outbox
 from config.api import problem_types as types
 from config.api.conditional import ensure_version
 from config.api.problems import ApplicationError
+from config.transactions import use_case
 from outbox import events, signing
 from outbox.models import WebhookEndpoint
 from outbox.targets import UnsafeTarget, resolve_target
@@ -25,7 +25,7 @@ def vet_url(url: str) -> None:
         ) from None
 
 
-@transaction.atomic
+@use_case
 def create_endpoint(
     *,
     organization_id: int,
@@ -47,7 +47,7 @@ def create_endpoint(
     return endpoint
 
 
-@transaction.atomic
+@use_case
 def update_endpoint(*, endpoint_id: int, expected_version: int, changes: dict) -> WebhookEndpoint:
     """Change an endpoint written from `expected_version`; raise StaleVersion otherwise."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
@@ -61,7 +61,7 @@ def update_endpoint(*, endpoint_id: int, expected_version: int, changes: dict) -
     return endpoint
 
 
-@transaction.atomic
+@use_case
 def delete_endpoint(*, endpoint_id: int) -> None:
     """Stop sending to the endpoint; its delivery history stays."""
     WebhookEndpoint.objects.filter(pk=endpoint_id, deleted_at__isnull=True).update(
@@ -69,7 +69,7 @@ def delete_endpoint(*, endpoint_id: int) -> None:
     )
 
 
-@transaction.atomic
+@use_case
 def ping_endpoint(*, endpoint: WebhookEndpoint):
     """Send a `webhook.ping` event to this endpoint only."""
     return outbox.emit(

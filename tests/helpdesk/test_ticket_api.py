@@ -2,6 +2,8 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from helpdesk.models import Ticket, TicketEvent
 from outbox.models import OutboxMessage
@@ -137,3 +139,27 @@ def test_viewers_read_but_cannot_change_tickets(client_for):
         ).status_code
         == 403
     )
+
+
+def test_an_idempotent_creation_costs_one_statement_per_write(admin_api, organization):
+    open_ticket(admin_api)  # warm the key cache and the SLA targets; make the requester
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_api.post(
+            "/api/v1/tickets", {**NEW_TICKET, "tags": []}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+        )
+
+    assert response.status_code == 201
+    statements = [query["sql"].split()[0] for query in queries]
+    # The claim, the requester, the number, the ticket, its event, the outbox, the response;
+    # the savepoint pair is the test's own transaction around the request's.
+    assert statements == [
+        "SAVEPOINT",
+        "INSERT",
+        "SELECT",
+        "SELECT",
+        "INSERT",
+        "INSERT",
+        "INSERT",
+        "UPDATE",
+        "RELEASE",
+    ]
