@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 import outbox
@@ -44,11 +46,11 @@ def key_prefix(organization_slug: str) -> str:
 
 
 def _contact(organization_id: int, email: str, name: str) -> Contact:
+    # lower(email) is what the unique index holds (iexact would compare upper() and scan);
     # get_or_create retries the read when a concurrent creation of the same contact wins.
-    return Contact.objects.get_or_create(
-        organization_id=organization_id,
-        email__iexact=email,
-        defaults={"email": email, "name": name},
+    same_address = Exact(Lower("email"), email.lower())
+    return Contact.objects.filter(same_address).get_or_create(
+        organization_id=organization_id, defaults={"email": email, "name": name}
     )[0]
 
 

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from helpdesk.models import Ticket, TicketEvent
+from helpdesk.models import Contact, Ticket, TicketEvent
 from outbox.models import OutboxMessage
 from tests.accounts.factories import OrganizationFactory
 from tests.helpdesk.conftest import NEW_TICKET
@@ -163,3 +163,11 @@ def test_an_idempotent_creation_costs_one_statement_per_write(admin_api, organiz
         "UPDATE",
         "RELEASE",
     ]
+
+
+def test_tickets_from_one_address_in_any_case_share_one_requester(admin_api, organization):
+    first = open_ticket(admin_api, requester={"email": "dana@customer.example", "name": "Dana"})
+    second = open_ticket(admin_api, requester={"email": "DANA@Customer.Example", "name": "D."})
+
+    assert second.json()["requester"] == first.json()["requester"]
+    assert Contact.objects.filter(organization=organization).count() == 1
