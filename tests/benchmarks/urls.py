@@ -1,4 +1,5 @@
-"""The project's URLs plus a baseline view that does only what a ticket creation must write."""
+"""The project's URLs plus two baselines: only what a ticket creation writes, and that plus the
+HTTP contract every endpoint keeps (authentication, throttle, validation, representation)."""
 
 import itertools
 import os
@@ -12,11 +13,45 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import IsOrganizationMember
+from config.api.parsing import parse
 from config.urls import urlpatterns as project_urlpatterns
+from helpdesk.api.serializers import TicketCreateIn, TicketOut
 from helpdesk.models import Contact, Ticket
 from outbox.models import IdempotencyRecord, OutboxMessage
 
 _numbers = itertools.count(1)
+
+
+def write_three_rows(request, subject: str) -> Ticket:
+    contact = Contact.objects.get(email="baseline@example.com")
+    number = os.getpid() % 1000 * 1_000_000 + next(_numbers)  # unique across workers
+    with transaction.atomic():
+        ticket = Ticket.objects.create(
+            organization_id=contact.organization_id,
+            number=number,
+            key=f"B-{number}",
+            subject=subject,
+            requester=contact,
+        )
+        OutboxMessage.objects.create(
+            organization_id=contact.organization_id,
+            event_type="ticket.opened",
+            aggregate_type="ticket",
+            aggregate_id=str(ticket.pk),
+            payload={"id": ticket.pk},
+        )
+        IdempotencyRecord.objects.create(
+            organization_id=contact.organization_id,
+            principal="baseline",
+            key=request.headers.get("Idempotency-Key") or uuid.uuid4().hex,
+            fingerprint="-",
+            method="POST",
+            path=request.path,
+            response_status=201,
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+    return ticket
 
 
 class ThreeInsertsView(APIView):
@@ -27,34 +62,25 @@ class ThreeInsertsView(APIView):
     throttle_classes = []
 
     def post(self, request):
-        contact = Contact.objects.get(email="baseline@example.com")
-        number = os.getpid() % 1000 * 1_000_000 + next(_numbers)  # unique across workers
-        with transaction.atomic():
-            ticket = Ticket.objects.create(
-                organization_id=contact.organization_id,
-                number=number,
-                key=f"B-{number}",
-                subject=request.data["subject"],
-                requester=contact,
-            )
-            OutboxMessage.objects.create(
-                organization_id=contact.organization_id,
-                event_type="ticket.opened",
-                aggregate_type="ticket",
-                aggregate_id=str(ticket.pk),
-                payload={"id": ticket.pk},
-            )
-            IdempotencyRecord.objects.create(
-                organization_id=contact.organization_id,
-                principal="baseline",
-                key=request.headers.get("Idempotency-Key") or uuid.uuid4().hex,
-                fingerprint="-",
-                method="POST",
-                path=request.path,
-                response_status=201,
-                expires_at=timezone.now() + timedelta(days=1),
-            )
+        ticket = write_three_rows(request, request.data["subject"])
         return Response({"id": ticket.pk}, status=201)
 
 
-urlpatterns = [path("bench/three-inserts", ThreeInsertsView.as_view()), *project_urlpatterns]
+class ContractView(APIView):
+    """The same writes behind the project's authentication, throttle and permission, with the
+    request validated and the ticket shown as the API shows it; none of the invariants."""
+
+    permission_classes = [IsOrganizationMember]
+
+    def post(self, request):
+        command = parse(TicketCreateIn, request.data)
+        ticket = write_three_rows(request, command["subject"])
+        ticket.keep_written_tags([])
+        return Response(TicketOut(ticket).data, status=201)
+
+
+urlpatterns = [
+    path("bench/three-inserts", ThreeInsertsView.as_view()),
+    path("bench/contract", ContractView.as_view()),
+    *project_urlpatterns,
+]
