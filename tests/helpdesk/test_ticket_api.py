@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from helpdesk.api.serializers import ContactOut, TicketOut
 from helpdesk.models import Contact, Ticket, TicketEvent
 from outbox.models import OutboxMessage
 from tests.accounts.factories import OrganizationFactory
@@ -171,3 +172,18 @@ def test_tickets_from_one_address_in_any_case_share_one_requester(admin_api, org
 
     assert second.json()["requester"] == first.json()["requester"]
     assert Contact.objects.filter(organization=organization).count() == 1
+
+
+def test_tickets_are_shown_with_fields_built_once(organization):
+    first, second = (
+        TicketFactory(organization=organization),
+        TicketFactory(organization=organization),
+    )
+
+    shown = [TicketOut(ticket).data for ticket in (first, second, first)]
+
+    assert [body["key"] for body in shown] == [first.key, second.key, first.key]
+    assert shown[0] == shown[2]
+    # One bound set of fields serves every instance, nested representations included.
+    assert TicketOut(first).fields is TicketOut(second).fields
+    assert TicketOut(first).fields["requester"].fields is ContactOut().fields
