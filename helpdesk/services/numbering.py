@@ -20,14 +20,14 @@ def next_ticket_number(organization_id: int) -> int:
     if connection.vendor != "postgresql":
         highest = Ticket.objects.filter(organization_id=organization_id).aggregate(Max("number"))
         return (highest["number__max"] or 0) + 1
-    name = sequence_name(organization_id)
+    name = _sequence_name(organization_id)
     with connection.cursor() as cursor:
         cursor.execute(_NEXT, [name, name])
         number = cursor.fetchone()[0]
         return number if number is not None else _first_number(cursor, organization_id, name)
 
 
-def sequence_name(organization_id: int) -> str:
+def _sequence_name(organization_id: int) -> str:
     return f"helpdesk_ticket_number_org_{organization_id}"
 
 

@@ -1,30 +1,19 @@
 """`make bench`: outbox throughput and commit-to-delivery latency with real Celery workers.
 
-Results are printed and written to var/bench/outbox.json.
+Results are printed and written to var/bench/results.json.
 """
 
-import json
 import statistics
 import time
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 
 import outbox
+from tests.benchmarks.results import record
 from tests.e2e.processes import running, wait_for
 from tests.outbox.conftest import WebhookSink
 from tests.outbox.factories import WebhookEndpointFactory
-
-RESULTS = settings.VAR_DIR / "bench" / "outbox.json"
-
-
-def record(name: str, figures: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    results[name] = figures
-    RESULTS.write_text(json.dumps(results, indent=2))
-    print(f"\n{name}: {figures}")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from accounts.models import Role
 from accounts.services import create_api_key
 from helpdesk.models import Contact
-from tests.benchmarks.test_outbox_delivery import record
+from tests.benchmarks.results import record
 from tests.e2e.processes import gunicorn
 
 SCRIPT = Path(__file__).with_name("create_ticket.lua")
