@@ -1,15 +1,19 @@
 """Idempotency-Key through HTTP, on a real creating endpoint (POST /api/v1/api-keys)."""
 
+import threading
+import time
 import uuid
 from datetime import timedelta
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.api_keys import split_key
 from accounts.models import ApiKey
 from outbox.models import IdempotencyRecord
-from outbox.services.idempotency import purge_expired
+from outbox.services.idempotency import claim_key, purge_expired
 from tests.concurrency import run_concurrently
 
 BODY = {"name": "integration", "role": "agent"}
@@ -130,3 +134,45 @@ def test_twenty_concurrent_requests_with_one_key_have_one_effect(organization, i
     successes = [r for r in responses if r.status_code == 201]
     assert len({r.json()["id"] for r in successes}) == 1
     assert sum("Idempotent-Replayed" not in r for r in successes) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_waits_for_the_first_at_most_the_configured_time_then_gets_409(
+    organization, issue_key, settings
+):
+    settings.IDEMPOTENCY_WAIT_SECONDS = 0.5
+    plaintext = issue_key(organization)
+    api_key = ApiKey.objects.get(prefix=split_key(plaintext))
+    key, claimed, finish = str(uuid.uuid4()), threading.Event(), threading.Event()
+
+    def first_request_still_running():
+        with transaction.atomic():
+            claim_key(
+                organization_id=organization.pk,
+                principal=f"api_key:{api_key.pk}",
+                key=key,
+                request_fingerprint="-",
+                method="POST",
+                path="/api/v1/api-keys",
+            )
+            claimed.set()
+            finish.wait(10)
+        connection.close()
+
+    first = threading.Thread(target=first_request_still_running)
+    first.start()
+    claimed.wait(10)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+    started = time.monotonic()
+    try:
+        response = create(client, key)
+    finally:
+        waited = time.monotonic() - started
+        finish.set()
+        first.join()
+
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/idempotency-key-in-flight")
+    assert 0.5 <= waited < 5
+    assert created_keys() == 0
