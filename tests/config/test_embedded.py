@@ -26,7 +26,23 @@ print(json.dumps(list(OutboxMessage.objects.order_by("id").values_list("state", 
 """
 
 
-def test_embedded_database_drains_and_sequences_the_outbox(tmp_path):
+TICKETS_SCRIPT = """
+import json, django
+django.setup()
+from accounts.models import Role
+from accounts.principal import Principal
+from accounts.services import create_organization
+from config import cache
+from helpdesk.services.tickets import open_ticket
+organization = create_organization(slug="acme", name="Acme", admin_email="a@example.com")
+actor = Principal(organization.pk, organization.slug, Role.AGENT, label="agent")
+keys = [open_ticket(actor=actor, subject="s", requester_email="c@example.com").key for _ in "abc"]
+print(json.dumps({"keys": keys, "counts": [cache.count("hits", 60) for _ in "ab"]}))
+"""
+
+
+def run_embedded(tmp_path, script: str) -> str:
+    """Migrate a fresh embedded database, run the script against it, return its last line."""
     env = clean_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings.base")
     run = {
         "cwd": settings.BASE_DIR,
@@ -37,11 +53,21 @@ def test_embedded_database_drains_and_sequences_the_outbox(tmp_path):
     }
 
     migrated = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], **run)
-    drained = subprocess.run([sys.executable, "-c", SCRIPT], **run)
+    ran = subprocess.run([sys.executable, "-c", script], **run)
 
     assert migrated.returncode == 0, migrated.stderr
-    assert drained.returncode == 0, drained.stderr
-    assert json.loads(drained.stdout.splitlines()[-1]) == [
+    assert ran.returncode == 0, ran.stderr
+    return ran.stdout.splitlines()[-1]
+
+
+def test_embedded_database_numbers_tickets_and_counts_in_memory(tmp_path):
+    result = json.loads(run_embedded(tmp_path, TICKETS_SCRIPT))
+
+    assert result == {"keys": ["ACME-1", "ACME-2", "ACME-3"], "counts": [1, 2]}
+
+
+def test_embedded_database_drains_and_sequences_the_outbox(tmp_path):
+    assert json.loads(run_embedded(tmp_path, SCRIPT)) == [
         ["published", 1],
         ["published", 2],
         ["published", 3],
