@@ -69,7 +69,7 @@ def test_ticket_creation_throughput_against_the_three_insert_baseline(organizati
     }
     runs = {name: [] for name in paths}
     with gunicorn(env, workers=CORES) as base:
-        # Each worker's first requests import and connect (~0.5 s): not the steady state.
+        # Warm caches and pooled connections first: the steady state is what is compared.
         for path in paths.values():
             wrk(base + path, key, 2)
         # Alternating short rounds, so that every side sees the same machine.
