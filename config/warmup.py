@@ -7,10 +7,10 @@ each worker's first callers waited for all of it.
 
 import logging
 
-from django.core.cache import cache
 from django.core.validators import validate_email
-from django.db import connection
 from django.urls import resolve, reverse
+
+from config.health import check_cache, check_database
 
 logger = logging.getLogger(__name__)
 
@@ -20,24 +20,21 @@ def warm_up() -> None:
     resolve("/api/v1/tickets")  # imports the URLconf and every view module behind it
     reverse("ticket-list")  # compiles every pattern for reversing (Location headers, links)
     validate_email("warm-up@example.com")  # compiles the address patterns
-    for name, step in (("cache", _touch_cache), ("database", _connect), ("broker", _load_broker)):
+    # The readiness probes open the connections; the broker's would connect outside Celery's
+    # pool, so for it only the modules are loaded.
+    for name, step in (
+        ("cache", check_cache),
+        ("database", check_database),
+        ("broker", _load_broker),
+    ):
         try:
             step()
         except Exception:  # the first request retries; a worker must boot regardless
             logger.warning("Could not warm up the %s connection", name, exc_info=True)
 
 
-def _touch_cache() -> None:
-    cache.get("warm-up")
-
-
-def _connect() -> None:
-    connection.ensure_connection()
-
-
 def _load_broker() -> None:
     from config.celery import app
 
-    # Imports only: connecting here could hold the boot up while the broker is away.
     app.backend  # noqa: B018
     app.connection_for_write().transport  # noqa: B018
