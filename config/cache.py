@@ -17,7 +17,7 @@ class _SharedClientRedisCacheClient(django_redis.RedisCacheClient):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._clients = {}
-        self.count_script = None
+        self._count_script = None
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -27,6 +27,12 @@ class _SharedClientRedisCacheClient(django_redis.RedisCacheClient):
             self._clients[index] = client
         return client
 
+    def count(self, key: str, window_seconds: int) -> int:
+        client = self.get_client(key, write=True)
+        if self._count_script is None:
+            self._count_script = client.register_script(_COUNT_SCRIPT)
+        return self._count_script(keys=[key], args=[window_seconds], client=client)
+
 
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
@@ -35,11 +41,7 @@ class RedisCache(django_redis.RedisCache):
 
     def count(self, key: str, window_seconds: int) -> int:
         """Add one to a counter that lives `window_seconds` from its first count."""
-        client = self._cache.get_client(write=True)
-        if self._cache.count_script is None:
-            self._cache.count_script = client.register_script(_COUNT_SCRIPT)
-        redis_key = self.make_and_validate_key(key)
-        return self._cache.count_script(keys=[redis_key], args=[window_seconds], client=client)
+        return self._cache.count(self.make_and_validate_key(key), window_seconds)
 
 
 def count(key: str, window_seconds: int) -> int:
