@@ -1,19 +1,38 @@
+"""People, organizations, keys and OTP devices in the admin, scoped to the staff's organizations."""
+
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin as DjangoStaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as DjangoTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import ApiKey, Membership, Organization, User
+from config.admin import OrganizationScopedAdmin, OrganizationScoping, organization_ids_of
+
+# Granting privileges is a superuser's business; staff manage people within their organizations.
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "last_login", "date_joined"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(OrganizationScoping, admin.TabularInline):
     model = Membership
+    organization_path = "organization"
     extra = 0
     autocomplete_fields = ["organization"]
 
+    def get_min_num(self, request, obj=None, **kwargs) -> int:
+        # A person staff add without one of their organizations would vanish from their view.
+        return 1 if obj is None and not request.user.is_superuser else 0
+
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(OrganizationScopedAdmin, DjangoUserAdmin):
+    organization_path = "memberships__organization"  # many: scoped with EXISTS, no duplicates
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
@@ -27,21 +46,48 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
+    def scope_queryset(self, queryset, request):
+        shared = Membership.objects.filter(
+            user=OuterRef("pk"), organization__in=organization_ids_of(request.user)
+        )
+        return queryset.filter(Exists(shared))
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser or obj is None:
+            return super().get_readonly_fields(request, obj)
+        return [*super().get_readonly_fields(request, obj), *PRIVILEGE_FIELDS]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """Staff change a person only when all of that person's organizations are theirs."""
+        if obj is None or request.user.is_superuser:
+            return super().has_change_permission(request, obj)
+        elsewhere = obj.memberships.exclude(organization__in=organization_ids_of(request.user))
+        return (
+            not obj.is_superuser
+            and not elsewhere.exists()
+            and super().has_change_permission(request, obj)
+        )
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # users are deactivated, never deleted: their history points at them
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "pk"
     list_display = ["slug", "name", "created_at"]
     search_fields = ["slug", "name"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request)
+
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Keys are issued through the API or `create_api_key`; the admin only lists and revokes."""
 
+    organization_path = "organization"
     list_display = [
         "name",
         "prefix",
@@ -54,7 +100,9 @@ class ApiKeyAdmin(admin.ModelAdmin):
     ]
     list_filter = ["role", "organization"]
     search_fields = ["name", "prefix"]
-    readonly_fields = [field.name for field in ApiKey._meta.fields]
+    # The prefix only finds the row; the hash stays out of sight like the secret it checks.
+    fields = [field.name for field in ApiKey._meta.fields if field.name != "secret_hash"]
+    readonly_fields = fields
     actions = ["revoke"]
 
     def has_add_permission(self, request) -> bool:
@@ -72,3 +120,40 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 actor=f"{request.user.email} (admin)",
             )
         self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(OrganizationScopedAdmin, DjangoGroupAdmin):
+    organization_path = None  # groups grant permissions everywhere
+
+
+class OwnDevicesAdmin(OrganizationScopedAdmin):
+    """Staff see and add only their own OTP devices: someone else's would sign in as them."""
+
+    # Narrowed further below, to the staff member's own devices.
+    organization_path = "user__memberships__organization"
+
+    def scope_queryset(self, queryset, request):
+        return queryset.filter(user=request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(OwnDevicesAdmin, DjangoTOTPDeviceAdmin):
+    pass
+
+
+@admin.register(StaticDevice)
+class StaticDeviceAdmin(OwnDevicesAdmin, DjangoStaticDeviceAdmin):
+    pass

@@ -1,6 +1,7 @@
 from django_otp.admin import OTPAdminSite
 
 from accounts.forms import OTPAdminLoginForm
+from accounts.views import refuse_if_delayed
 
 
 class OTPRequiredAdminSite(OTPAdminSite):
@@ -14,3 +15,6 @@ class OTPRequiredAdminSite(OTPAdminSite):
 
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
+
+    def login(self, request, extra_context=None):
+        return refuse_if_delayed(super().login(request, extra_context))

@@ -3,7 +3,9 @@
 A key reads `sf_<prefix>_<secret>`. The prefix is public and finds the row; the secret is
 checked against an argon2id hash. A successful check is cached under an HMAC of the whole
 key, so the steady state costs one cache round trip instead of an argon2id run; revocation
-writes a marker, and invalid keys a per-address count, that the same round trip reads
+writes a marker, and invalid keys a per-address count, that the same round trip reads. A
+cached verification is trusted for API_KEY_RECHECK_SECONDS since the key's row was last read,
+so a revocation whose marker was lost with Redis still holds within that bound
 (docs/adr/0002-api-keys.md).
 """
 
@@ -72,13 +74,20 @@ def split_key(plaintext: str) -> str:
 
 def _cache_keys(prefix: str, plaintext: str) -> tuple[str, str]:
     digest = hmac.new(settings.SECRET_KEY.encode(), plaintext.encode(), hashlib.sha256)
-    return f"apikey:{prefix}:ok:{digest.hexdigest()}", f"apikey:{prefix}:revoked"
+    # "checked", not the former "ok": entries cached before `checked_at` existed are ignored.
+    return f"apikey:{prefix}:checked:{digest.hexdigest()}", f"apikey:{prefix}:revoked"
 
 
 def forget_revoked_key(prefix: str) -> None:
     """Make every cached verification of this key fail from the next request on."""
-    # Outlives any entry a verification already in flight may still write.
-    cache.set(f"apikey:{prefix}:revoked", True, timeout=settings.API_KEY_CACHE_SECONDS * 2 + 60)
+    # Outlives any entry a verification already in flight may still write. Without Redis the
+    # marker is lost; the recheck of cached entries covers that (docs/adr/0002-api-keys.md).
+    timeout = settings.API_KEY_CACHE_SECONDS * 2 + 60
+    counters.fail_open(
+        "api_key_revocation",
+        lambda: cache.set(f"apikey:{prefix}:revoked", True, timeout=timeout),
+        default=None,
+    )
 
 
 @dataclass
@@ -86,12 +95,19 @@ class _CachedVerification:
     principal: Principal
     expires_at: datetime | None
     touched_at: datetime
+    checked_at: datetime  # when the key's row was last read: a revocation since is unseen
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now
 
     def is_due_for_touch(self, now: datetime) -> bool:
         return now - self.touched_at >= timedelta(seconds=settings.API_KEY_TOUCH_SECONDS)
+
+    def is_due_for_recheck(self, now: datetime) -> bool:
+        # After this process lost the cache, a revocation may have missed its marker.
+        outage = counters.last_failure_at()
+        stale = now - self.checked_at >= timedelta(seconds=settings.API_KEY_RECHECK_SECONDS)
+        return stale or (outage is not None and self.checked_at <= outage)
 
 
 def authenticate_api_key(plaintext: str, client_address: str = "") -> Principal:
@@ -100,29 +116,56 @@ def authenticate_api_key(plaintext: str, client_address: str = "") -> Principal:
     try:
         return _authenticate(plaintext, failures_key)
     except InvalidApiKey:
-        counters.count(failures_key, 60)
+        # Malformed keys count too, so no kind of wrong key escapes the limit.
+        failures = counters.fail_open(
+            "api_key_failures", lambda: counters.count(failures_key, 60), default=0
+        )
+        if failures > settings.API_KEY_MAX_FAILURES_PER_MINUTE:
+            raise TooManyInvalidKeys from None
         raise
 
 
 def _authenticate(plaintext: str, failures_key: str) -> Principal:
     prefix = split_key(plaintext)
     entry_key, revoked_key = _cache_keys(prefix, plaintext)
-    found = cache.get_many([entry_key, revoked_key, failures_key])
+    # Without the cache every request takes the slow path below: the database and argon2id.
+    found = counters.fail_open(
+        "api_key", lambda: cache.get_many([entry_key, revoked_key, failures_key]), default={}
+    )
     if revoked_key in found:
         raise InvalidApiKey("The API key has been revoked.")
     now = timezone.now()
     entry = found.get(entry_key)
-    if entry is None or entry.is_expired(now):
+    if entry is None:
         # Only an uncached check costs an argon2id run, and that is what the limit protects.
         if found.get(failures_key, 0) >= settings.API_KEY_MAX_FAILURES_PER_MINUTE:
             raise TooManyInvalidKeys
         entry = _verify_against_database(prefix, plaintext, now)
+    if entry.is_expired(now):
+        raise InvalidApiKey("The API key has expired.")
+    if entry.is_due_for_touch(now) or entry.is_due_for_recheck(now):
+        _recheck(entry, prefix, now)
+        counters.fail_open(
+            "api_key",
+            lambda: cache.set(entry_key, entry, timeout=settings.API_KEY_CACHE_SECONDS),
+            default=None,
+        )
+    return entry.principal
+
+
+def _recheck(entry: _CachedVerification, prefix: str, now: datetime) -> None:
+    """Read the key's revocation again, recording its use when due; refuse it if revoked."""
+    unrevoked = ApiKey.objects.filter(pk=entry.principal.api_key_id, revoked_at__isnull=True)
     if entry.is_due_for_touch(now):
         # last_used_at is written at most once per touch interval, not on every request.
-        ApiKey.objects.filter(pk=entry.principal.api_key_id).update(last_used_at=now)
+        usable = unrevoked.update(last_used_at=now) == 1
         entry.touched_at = now
-        cache.set(entry_key, entry, timeout=settings.API_KEY_CACHE_SECONDS)
-    return entry.principal
+    else:
+        usable = unrevoked.exists()
+    if not usable:
+        forget_revoked_key(prefix)  # the marker this revocation may have missed
+        raise InvalidApiKey("The API key has been revoked.")
+    entry.checked_at = now
 
 
 def _verify_against_database(prefix: str, plaintext: str, now: datetime) -> _CachedVerification:
@@ -145,4 +188,4 @@ def _verify_against_database(prefix: str, plaintext: str, now: datetime) -> _Cac
         label=f"API key {key.name}",
     )
     never_touched = now - timedelta(seconds=settings.API_KEY_TOUCH_SECONDS)
-    return _CachedVerification(principal, key.expires_at, never_touched)
+    return _CachedVerification(principal, key.expires_at, never_touched, checked_at=now)

@@ -1,8 +1,21 @@
-"""Who hears about account events: the organization's admins, since keys grant access."""
+"""Who hears about account events: the organization's admins, since keys grant access.
+
+Whatever the event, only active users who are still members hear from an organization.
+"""
 
 from accounts import events
 from accounts.models import Membership, Role
-from outbox.notifications import Notice, notification_rule
+from outbox.notifications import Notice, notification_rule, recipient_filter
+
+
+@recipient_filter
+def members_in_good_standing(organization_id: int, user_ids: set[int]) -> set[int]:
+    """Keep the active users who are still members of the organization."""
+    return set(
+        Membership.objects.filter(
+            organization_id=organization_id, user_id__in=user_ids, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
 
 
 def _admins_of(organization_id: int) -> list[int]:

@@ -63,7 +63,7 @@ def create_api_key(
 
 @use_case
 def revoke_api_key(*, organization_id: int, api_key_id: int, actor: str = "system") -> ApiKey:
-    """Revoke a key for good; it stops working on the very next request."""
+    """Revoke a key for good; it stops working on the next request (ADR 2: without Redis)."""
     api_key = ApiKey.objects.select_for_update().get(organization_id=organization_id, pk=api_key_id)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()

@@ -1,7 +1,29 @@
-"""The Redis cache backend, with one client per pool, and a counter that costs one round trip."""
+"""The Redis cache backend, with one client per pool, a counter that costs one round trip, and
+the rule for what the cache may cost when Redis is away: nothing but a fail-open.
 
+Everything kept in the cache (throttle and failure counters, verified API keys, sign-in
+delays) can be done without, so an unreachable Redis must not fail a request. `fail_open`
+runs one cache operation; on a Redis error it logs a warning, counts it on `/metrics`, answers
+a default, and leaves the cache alone for CACHE_RETRY_SECONDS so that a Redis that times out
+costs one timeout per second, not one per operation.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends import redis as django_redis
+from django.utils import timezone
+from redis.exceptions import RedisError
+
+from config.metrics import CACHE_FAIL_OPEN
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # INCR and the expiry in one atomic step: a counter can never outlive its window.
 _COUNT_SCRIPT = """
@@ -55,3 +77,27 @@ def count(key: str, window_seconds: int) -> int:
     except ValueError:  # the key expired between add and incr
         cache.set(key, 1, timeout=window_seconds)
         return 1
+
+
+_last_failure_at: datetime | None = None
+
+
+def fail_open(use: str, operation: Callable[[], T], default: T) -> T:
+    """Run one cache operation; if Redis cannot answer, log, count and return `default`."""
+    global _last_failure_at
+    if time.monotonic() < getattr(cache, "unavailable_until", 0.0):
+        CACHE_FAIL_OPEN.labels(use=use).inc()
+        return default
+    try:
+        return operation()
+    except RedisError:
+        cache.unavailable_until = time.monotonic() + settings.CACHE_RETRY_SECONDS
+        _last_failure_at = timezone.now()
+        CACHE_FAIL_OPEN.labels(use=use).inc()
+        logger.warning("The cache is unavailable; %s fails open", use, exc_info=True)
+        return default
+
+
+def last_failure_at() -> datetime | None:
+    """Return when this process last found the cache unavailable, if it ever did."""
+    return _last_failure_at

@@ -1,14 +1,17 @@
 """Prometheus metrics: HTTP latency and counts by route and status, summed across workers.
 
 Under gunicorn, PROMETHEUS_MULTIPROC_DIR makes every worker write its samples to files
-that `/metrics` aggregates (config/gunicorn.py prepares the folder).
+that `/metrics` aggregates (config/gunicorn.py prepares the folder). With METRICS_TOKEN set
+the scraper must send it as a bearer token; production requires one (docs/adr/0005).
 """
 
+import hmac
 import os
 import re
 import time
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -29,6 +32,11 @@ REQUESTS = Counter(
     "serviceflow_http_requests",
     "HTTP requests handled, by route and status.",
     ["method", "route", "status"],
+)
+CACHE_FAIL_OPEN = Counter(
+    "serviceflow_cache_fail_open",
+    "Cache operations skipped because the cache was unreachable, by what they served.",
+    ["use"],
 )
 UNMATCHED_ROUTE = "<unmatched>"
 KNOWN_METHODS = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
@@ -86,9 +94,21 @@ def process_registry() -> CollectorRegistry:
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:
-    """Expose process metrics plus the ones computed at scrape time."""
+    """Expose process metrics plus the ones computed at scrape time, to the scraper only."""
+    token = settings.METRICS_TOKEN
+    if not token and settings.METRICS_REQUIRE_TOKEN:
+        raise Http404  # no token configured: off, rather than open to anyone
+    if token and not _bears(request, token):
+        response = HttpResponse("A bearer token is required.\n", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
     scraped = CollectorRegistry()
     for collector in _SCRAPE_COLLECTORS:
         scraped.register(collector)
     body = generate_latest(process_registry()) + generate_latest(scraped)
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+
+
+def _bears(request: HttpRequest, token: str) -> bool:
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(presented.encode(), token.encode())

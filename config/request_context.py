@@ -1,11 +1,14 @@
 """Per-request context (request id, trace, organization) shared by logs and problems."""
 
+import ipaddress
 import logging
 import re
 import time
 import uuid
 from contextvars import ContextVar
+from functools import lru_cache
 
+from django.conf import settings
 from django.core.signals import request_finished
 from opentelemetry import trace
 
@@ -36,6 +39,41 @@ def current_trace_ids() -> tuple[str | None, str | None]:
     return ids if ids[0] is not None else request_trace_var.get()
 
 
+@lru_cache(maxsize=8)
+def _trusted_networks(cidrs: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(cidr, strict=False) for cidr in cidrs)
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in _trusted_networks(tuple(settings.TRUSTED_PROXIES)))
+
+
+def client_address(request) -> str:
+    """Return the address of the client behind any trusted proxies (TRUSTED_PROXIES).
+
+    X-Forwarded-For is read right to left only while the hop that added an entry is a trusted
+    proxy, so the first untrusted address is the client: whatever a client writes into the
+    header itself stays to the left of it. From an untrusted peer the header is ignored.
+    """
+    known = getattr(request, "client_address", None)
+    if known is not None:
+        return known
+    peer = request.META.get("REMOTE_ADDR", "")
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    for hop in reversed([hop.strip() for hop in forwarded.split(",") if hop.strip()]):
+        if not _is_trusted_proxy(peer):
+            break
+        try:
+            peer = str(ipaddress.ip_address(hop))
+        except ValueError:  # not an address: nothing a trusted proxy writes, so stop before it
+            break
+    return peer
+
+
 def bind_organization(slug: str | None) -> None:
     """Record the organization the current request acts in, for logs."""
     organization_var.set(slug)
@@ -60,6 +98,7 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         sent = request.headers.get(REQUEST_ID_HEADER, "")
         request.request_id = sent if _ACCEPTABLE_REQUEST_ID.match(sent) else uuid.uuid4().hex
+        request.client_address = client_address(request)
         request_id_var.set(request.request_id)
         organization_var.set(None)
         request_trace_var.set(_active_span_ids())
@@ -74,6 +113,7 @@ class RequestContextMiddleware:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
+                "client": request.client_address,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
             },
         )

@@ -27,5 +27,8 @@ def configure() -> None:
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+    # The stable HTTP conventions take the request target as sent; the old ones rebuild the
+    # URL with wsgiref, which fails on a path outside Latin-1 when no RAW_URI is given.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
     DjangoInstrumentor().instrument(is_sql_commentor_enabled=False)
     PsycopgInstrumentor().instrument(skip_dep_check=True)

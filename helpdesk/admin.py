@@ -3,11 +3,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import path, reverse
 
 from accounts.models import Membership, Role
 from accounts.principal import Principal
+from config.admin import OrganizationScopedAdmin
 from config.api.conditional import StaleVersion
 from config.api.problems import ApplicationError
 from helpdesk import actions
@@ -62,6 +63,16 @@ class TicketEventInline(ReadOnlyInline):
     ordering = ["-version_after"]
 
 
+class TicketChangeForm(forms.ModelForm):
+    """Carries the version the page showed, so a save over a newer one is refused."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version
+
+
 class ActionForm(forms.Form):
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
     assignee = forms.IntegerField(required=False)
@@ -70,7 +81,9 @@ class ActionForm(forms.Form):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "organization"
+    form = TicketChangeForm
     list_display = ["key", "subject", "status", "priority", "assignee", "requester", "created_at"]
     list_filter = [
         "status",
@@ -89,6 +102,7 @@ class TicketAdmin(admin.ModelAdmin):
         "priority",
         "status",
         "version",
+        "expected_version",
         "requester",
         "assignee",
         "created_at",
@@ -102,7 +116,9 @@ class TicketAdmin(admin.ModelAdmin):
         "first_response_breached",
         "resolution_breached",
     ]
-    readonly_fields = [f for f in fields if f not in ("subject", "description", "priority")]
+    readonly_fields = [
+        f for f in fields if f not in ("subject", "description", "priority", "expected_version")
+    ]
     inlines = [CommentInline, TicketEventInline]
     change_form_template = "admin/helpdesk/ticket/change_form.html"
 
@@ -113,20 +129,30 @@ class TicketAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change) -> None:
-        """Save edits through update_ticket, so they are versioned, audited and emitted."""
-        changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        """Save edits through update_ticket, from the version the form showed."""
+        editable = [field for field in form.changed_data if field in tickets.EDITABLE_FIELDS]
+        tickets.update_ticket(
+            ticket_id=obj.pk,
+            actor=admin_principal(request, obj.organization),
+            expected_version=form.cleaned_data["expected_version"],
+            changes={field: form.cleaned_data[field] for field in editable},
+        )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The admin's transaction wraps the save: a stale one is rolled back whole.
         try:
-            tickets.update_ticket(
-                ticket_id=obj.pk,
-                actor=admin_principal(request, obj.organization),
-                expected_version=obj.version,
-                changes=changes,
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleVersion as stale:
+            messages.error(
+                request,
+                f"Someone changed this ticket after you opened it (it is now at version "
+                f"{stale.current_version}); nothing was saved. Here are the current values: "
+                f"make your change again.",
             )
-        except StaleVersion:
-            messages.error(request, "Someone changed this ticket meanwhile; reload and retry.")
+            return redirect(request.get_full_path())
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        ticket = get_object_or_404(Ticket, pk=object_id)
+        ticket = self.get_object(request, object_id)
         principal = admin_principal(request, ticket.organization)
         extra_context = {
             **(extra_context or {}),
@@ -143,7 +169,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     def act_view(self, request, pk: int, action: str):
         """Apply one action from the change page's buttons through the ticket service."""
-        ticket = get_object_or_404(Ticket, pk=pk)
+        ticket = self.get_object(request, pk)
         form = ActionForm(request.POST)
         if request.method != "POST" or action not in actions.ACTIONS or not form.is_valid():
             messages.error(request, "That action could not be read; try again.")
@@ -171,8 +197,19 @@ class TicketAdmin(admin.ModelAdmin):
             messages.success(request, f"{ticket.key}: {action} done.")
 
 
+class SlaPolicyForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        calendar, organization = cleaned.get("calendar"), cleaned.get("organization")
+        if calendar and organization and calendar.organization_id != organization.pk:
+            self.add_error("calendar", "Choose a calendar of the policy's organization.")
+        return cleaned
+
+
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "organization"
+    form = SlaPolicyForm
     list_display = [
         "organization",
         "priority",
@@ -184,5 +221,6 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "organization"
     list_display = ["name", "organization", "time_zone"]

@@ -1,14 +1,25 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Role
+from config.api.text import validate_name, validate_text
 from config.storage import PrivateStorage
+from helpdesk.sla import Calendar, CalendarError, guaranteed_business_time, parse_calendar
+
+DESCRIPTION_MAX_LENGTH = 20_000
+COMMENT_MAX_LENGTH = 20_000
+# A target longer than a year is a typing mistake, and the SLA search would not reach it.
+SLA_TARGET_MAX_MINUTES = 366 * 24 * 60
 
 
 class Contact(models.Model):
@@ -17,7 +28,7 @@ class Contact(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+"
     )
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True, validators=[validate_name])
     email = models.EmailField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -34,7 +45,7 @@ class Tag(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+"
     )
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=50, validators=[validate_name])
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "name"], name="tag_per_org")]
@@ -73,8 +84,10 @@ class Ticket(FSMModelMixin, models.Model):
     )
     number = models.PositiveIntegerField()
     key = models.CharField(max_length=40)
-    subject = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    subject = models.CharField(max_length=200, validators=[validate_name])
+    description = models.TextField(
+        blank=True, max_length=DESCRIPTION_MAX_LENGTH, validators=[validate_text]
+    )
     requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="tickets")
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -105,6 +118,10 @@ class Ticket(FSMModelMixin, models.Model):
             ),
             models.UniqueConstraint(fields=["organization", "key"], name="ticket_key_per_org"),
             models.CheckConstraint(condition=Q(version__gte=1), name="ticket_version_positive"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX_LENGTH),
+                name="ticket_description_length",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "status", "-id"], name="ticket_org_status"),
@@ -182,9 +199,17 @@ class Comment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     author_label = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH, validators=[validate_text])
     is_public = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
+                name="comment_body_length",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket.key}: {self.body[:40]}"
@@ -199,7 +224,7 @@ class Attachment(models.Model):
 
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, storage=PrivateStorage(), max_length=300)
-    name = models.CharField(max_length=255)
+    name = models.CharField(max_length=255, validators=[validate_name])
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -255,14 +280,35 @@ class BusinessCalendar(models.Model):
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.PROTECT, related_name="+"
     )
-    name = models.CharField(max_length=100)
-    time_zone = models.CharField(max_length=64, default="UTC")
-    # {"0": [["09:00", "17:00"]], ...}: weekday (0 = Monday) to opening intervals
-    weekly_hours = models.JSONField()
-    holidays = models.JSONField(default=list, blank=True)  # ["2026-12-25", ...]
+    name = models.CharField(max_length=100, validators=[validate_name])
+    time_zone = models.CharField(max_length=64, default="UTC", help_text="Such as Europe/Paris.")
+    weekly_hours = models.JSONField(
+        help_text='Weekday (0 = Monday) to opening intervals: {"0": [["09:00", "17:00"]], ...}'
+    )
+    holidays = models.JSONField(
+        default=list, blank=True, help_text='Closed dates: ["2026-12-25", ...]'
+    )
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """Refuse a calendar the SLA clocks could not use, and one too short for its policies."""
+        try:
+            calendar = self.as_calendar()
+        except CalendarError as exc:
+            raise ValidationError({exc.field: str(exc)}) from None
+        if self.pk is None:
+            return
+        for policy in SlaPolicy.objects.filter(calendar_id=self.pk):
+            if policy.longest_target() > guaranteed_business_time(calendar):
+                raise ValidationError(
+                    {"weekly_hours": f"Too few hours for the {policy.priority} SLA policy."}
+                )
+
+    def as_calendar(self) -> Calendar:
+        """The calendar the SLA clocks run on; CalendarError says what is wrong with it."""
+        return parse_calendar(self.time_zone, self.weekly_hours, self.holidays)
 
 
 class SlaPolicy(models.Model):
@@ -272,8 +318,12 @@ class SlaPolicy(models.Model):
         "accounts.Organization", on_delete=models.PROTECT, related_name="+"
     )
     priority = models.CharField(max_length=10, choices=Ticket.Priority.choices)
-    first_response_minutes = models.PositiveIntegerField()
-    resolution_minutes = models.PositiveIntegerField()
+    first_response_minutes = models.PositiveIntegerField(
+        validators=[MaxValueValidator(SLA_TARGET_MAX_MINUTES)]
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        validators=[MaxValueValidator(SLA_TARGET_MAX_MINUTES)]
+    )
     calendar = models.ForeignKey(
         BusinessCalendar,
         null=True,
@@ -293,3 +343,25 @@ class SlaPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.priority}"
+
+    def clean(self) -> None:
+        """Refuse targets longer than the calendar's business hours can always reach."""
+        if self.calendar is None or self.longest_target() is None:
+            return
+        try:
+            calendar = self.calendar.as_calendar()
+        except CalendarError:
+            return  # the calendar's own validation says what is wrong with it
+        available = guaranteed_business_time(calendar)
+        if self.longest_target() > available:
+            minutes = int(available.total_seconds() // 60)
+            raise ValidationError(
+                f"This calendar guarantees only {minutes} business minutes within the SLA "
+                "search window; shorten the targets or add opening hours."
+            )
+
+    def longest_target(self) -> timedelta | None:
+        targets = [self.first_response_minutes, self.resolution_minutes]
+        if None in targets:
+            return None
+        return timedelta(minutes=max(targets))

@@ -1,8 +1,12 @@
-"""Celery tasks of the outbox: thin wrappers that call one service each."""
+"""Celery tasks of the outbox: thin wrappers that call one service each.
+
+Every task runs under CELERY_TASK_SOFT_TIME_LIMIT and CELERY_TASK_TIME_LIMIT; the senders stop
+well before them (their time budget), and rows a killed task leased come back when the lease ends.
+"""
 
 from celery import shared_task
 
-from outbox.services import deliveries, drain, feed, idempotency, notifications
+from outbox.services import deliveries, drain, feed, idempotency, notifications, retention
 
 
 @shared_task(ignore_result=True)
@@ -26,5 +30,11 @@ def send_notification_emails() -> int:
 
 
 @shared_task(ignore_result=True)
+def purge_history() -> int:
+    return retention.purge_history()
+
+
+@shared_task(ignore_result=True)
 def purge_idempotency_records() -> int:
+    """Kept for ticks queued before purge_history replaced it in the beat schedule."""
     return idempotency.purge_expired()

@@ -17,6 +17,7 @@ from tests.outbox.publishers import (
     RecordingPublisher,
     recorder,
 )
+from tests.receivers import WebhookSink
 
 
 def pytest_collection_modifyitems(items) -> None:
@@ -46,7 +47,14 @@ def process_env(transactional_db) -> dict[str, str]:
     """Environment for a child process (worker, drainer) that uses this test's database."""
     db = settings.DATABASES["default"]
     url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.base"}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        # The child must open what this process sealed (webhook secrets).
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "SERVICEFLOW_ENCRYPTION_KEYS": ",".join(settings.ENCRYPTION_KEYS),
+    }
 
 
 @pytest.fixture
@@ -109,3 +117,12 @@ def admin_api(api, organization, issue_key) -> APIClient:
 @pytest.fixture
 def member(organization):
     return MembershipFactory(organization=organization, role=Role.AGENT).user
+
+
+@pytest.fixture
+def webhook_sink(monkeypatch):
+    """A local webhook receiver; private targets are allowed for the test."""
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")
+    sink = WebhookSink()
+    yield sink
+    sink.close()

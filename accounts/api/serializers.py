@@ -2,6 +2,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from accounts.models import ApiKey, Membership, Role
+from config.api.text import NameField
 
 
 class OrganizationOut(serializers.Serializer):
@@ -75,7 +76,7 @@ class ApiKeyCreatedOut(ApiKeyOut):
 
 
 class ApiKeyCreateIn(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    name = NameField(max_length=100)
     role = serializers.ChoiceField(choices=Role.choices)
     expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 

@@ -83,9 +83,9 @@ def idempotent(action):
         with all_or_nothing():  # the action's errors all escape: its use case needs no savepoint
             try:
                 claim = idempotency.claim_key(
-                    organization_id=request.auth.organization_id,
-                    principal=principal_ref(request.auth),
-                    key=key,
+                    client_key=idempotency.ClientKey(
+                        request.auth.organization_id, principal_ref(request.auth), key
+                    ),
                     request_fingerprint=fingerprint,
                     method=request.method,
                     path=request.path,
@@ -95,12 +95,12 @@ def idempotent(action):
                     "A request with this Idempotency-Key is still being processed; retry shortly."
                 ) from None
             if claim.existing is not None:
-                return _replay(claim.existing, fingerprint)
+                return _replay(claim, fingerprint)
             response = action(view, request, *args, **kwargs)
             if 200 <= response.status_code < 300:
                 headers = {name: response[name] for name in _REPLAYED_HEADERS if name in response}
                 idempotency.store_response(
-                    claim.record_id,
+                    claim,
                     status=response.status_code,
                     headers=headers,
                     body=response.data,
@@ -113,10 +113,11 @@ def idempotent(action):
     return wrapper
 
 
-def _replay(record, fingerprint: str) -> Response:
-    if record.fingerprint != fingerprint:
+def _replay(claim: idempotency.Claim, fingerprint: str) -> Response:
+    if claim.existing.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
-            f"Idempotency-Key was first used for a different request to {record.path}."
+            f"Idempotency-Key was first used for a different request to {claim.existing.path}."
         )
-    headers = {**record.response_headers, REPLAYED_HEADER: "true"}
-    return Response(record.response_body, status=record.response_status, headers=headers)
+    stored = claim.stored_response()
+    headers = {**stored.headers, REPLAYED_HEADER: "true"}
+    return Response(stored.body, status=stored.status, headers=headers)

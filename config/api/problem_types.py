@@ -50,6 +50,17 @@ MALFORMED_REQUEST = register(
         "Send a well-formed body matching the Content-Type header (usually `application/json`).",
     )
 )
+INVALID_CURSOR = register(
+    ProblemType(
+        "invalid-cursor",
+        400,
+        "The page cursor is not valid",
+        "The `cursor` query parameter is not one this API handed out: it was changed, cut short "
+        "or made up.",
+        "Follow the `next` and `previous` links exactly as received, or drop `cursor` to start "
+        "from the first page.",
+    )
+)
 NOT_AUTHENTICATED = register(
     ProblemType(
         "not-authenticated",
@@ -117,6 +128,26 @@ UNSUPPORTED_MEDIA_TYPE = register(
         "Send the body as `application/json` with a matching `Content-Type` header.",
     )
 )
+LENGTH_REQUIRED = register(
+    ProblemType(
+        "length-required",
+        411,
+        "The request body needs a Content-Length",
+        "The body was sent in chunks to a server that cannot measure them; only bodies with a "
+        "`Content-Length` header are read here.",
+        "Send the body with a `Content-Length` header.",
+    )
+)
+BODY_TOO_LARGE = register(
+    ProblemType(
+        "body-too-large",
+        413,
+        "The request body is too large",
+        "Request bodies have a size limit, named in `max_bytes`: a small one for JSON and a "
+        "larger one for file uploads. A larger body is refused before it is read.",
+        "Send less: split the data over several requests, or compress a file before uploading.",
+    )
+)
 VALIDATION_ERROR = register(
     ProblemType(
         "validation-error",
@@ -163,6 +194,8 @@ GENERIC_SLUGS = {
         NOT_FOUND,
         METHOD_NOT_ALLOWED,
         PERMISSION_DENIED,
+        LENGTH_REQUIRED,
+        BODY_TOO_LARGE,
         NOT_ACCEPTABLE,
         UNSUPPORTED_MEDIA_TYPE,
         RATE_LIMITED,

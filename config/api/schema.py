@@ -37,7 +37,7 @@ _HEADER_DOCS = {
 }
 
 _DESCRIPTIONS = {
-    "400": "The body could not be parsed.",
+    "400": "The body could not be parsed, or a header or the page cursor is not valid.",
     "401": "No or invalid credentials.",
     "403": "Your role does not allow this.",
     "404": "No such object in your organization.",
@@ -45,8 +45,10 @@ _DESCRIPTIONS = {
     "409": "A request with the same Idempotency-Key is still running; retry shortly.",
     "412": "If-Match names a version that is no longer current (`current_version`).",
     "428": "If-Match is required.",
+    "411": "A chunked body reached a server that cannot measure it; send `Content-Length`.",
+    "413": "The body, or a file in it, is larger than allowed (`max_bytes`).",
     "415": "The body is not `application/json`.",
-    "422": "Some fields are invalid; `errors` points at each.",
+    "422": "Some fields or query parameters are invalid; `errors` points at each.",
     "429": "Rate limit exceeded.",
     "500": "The server failed; quote the `trace_id`.",
 }
@@ -59,6 +61,12 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     description="A unique key (a UUID) per operation. Resending the same request with the same "
     "key replays the first response with `Idempotent-Replayed: true` instead of acting twice.",
 )
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "cursor", str, description="The pagination cursor value (from `next` or `previous`)."
+    ),
+    OpenApiParameter("limit", int, description="Number of results to return per page."),
+]
 IF_MATCH = OpenApiParameter(
     "If-Match",
     str,
@@ -95,10 +103,18 @@ class ProblemAwareAutoSchema(AutoSchema):
     def _is_idempotent(self) -> bool:
         return getattr(self._view_method(), "idempotent", False)
 
+    def _answers_with_a_page(self) -> bool:
+        """Whether an action (not a list view) answers with a `page_of(...)` serializer."""
+        responses = self.get_response_serializers()
+        success = responses.get(200) if isinstance(responses, dict) else responses
+        return getattr(success, "is_page", False) and not self._is_list_view()
+
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         if self._is_idempotent():
             parameters = [*parameters, IDEMPOTENCY_KEY]
+        if self._answers_with_a_page():
+            parameters = [*parameters, *PAGE_PARAMETERS]
         return parameters
 
     def _problem_codes(self) -> list[str]:
@@ -107,8 +123,12 @@ class ProblemAwareAutoSchema(AutoSchema):
             codes += ["401", "403"]
         if "{" in self.path:
             codes.append("404")
-        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
-            codes += ["400", "415", "422"]
+        if any(parameter["in"] == "query" for parameter in self._get_parameters()):
+            codes += ["400", "422"]  # a query parameter out of its domain; a forged cursor
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes += ["411", "413"]  # the body limit holds whether or not a body is expected
+            if self.get_request_serializer() is not None:
+                codes += ["400", "415", "422"]
         if self._is_idempotent():
             codes += ["400", "409", "422"]
         return sorted(set(codes))
@@ -129,6 +149,12 @@ class ProblemAwareAutoSchema(AutoSchema):
                     for name, text in _HEADER_DOCS[code].items()
                 }
             responses[code] = response
+        for code, response in responses.items():
+            if code.startswith(("4", "5")) and "application/json" in response.get("content", {}):
+                # A problem named in extend_schema(responses=...) is still a problem.
+                response["content"] = {
+                    PROBLEM_CONTENT_TYPE: response["content"]["application/json"]
+                }
         documented = getattr(self._view_method(), "response_headers", {})
         for code, names in documented.items():
             if str(code) in responses:

@@ -3,6 +3,8 @@
 DRF's SimpleRateThrottle stores every request's timestamp in one cache value and rewrites it
 on each request: its cost grows with the rate allowed, and two workers can overwrite each
 other's count. These throttles count requests per fixed window with one atomic count instead.
+When the cache is unreachable they let requests through (config/cache.py `fail_open`): a limit
+that cannot be counted is not worth refusing service for.
 """
 
 import time
@@ -11,6 +13,7 @@ from django.conf import settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from config import cache as counters
+from config.request_context import client_address
 
 
 class _WindowThrottle(BaseThrottle):
@@ -27,7 +30,10 @@ class _WindowThrottle(BaseThrottle):
         rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][self.scope]
         limit, period = SimpleRateThrottle.parse_rate(None, rate)
         now = time.time()
-        count = counters.count(f"throttle:{self.scope}:{ident}:{int(now // period)}", period + 1)
+        window_key = f"throttle:{self.scope}:{ident}:{int(now // period)}"
+        count = counters.fail_open(
+            "throttle", lambda: counters.count(window_key, period + 1), default=0
+        )
         self.seconds_left = period - (now % period)
         return count <= limit
 
@@ -57,4 +63,4 @@ class AnonymousRateThrottle(_WindowThrottle):
     def identity(self, request) -> str | None:
         if getattr(request.user, "is_authenticated", False):
             return None
-        return f"ip:{self.get_ident(request)}"
+        return f"ip:{client_address(request)}"

@@ -5,7 +5,10 @@ Celery transport and a local-memory cache. DATABASE_URL and REDIS_URL switch to
 PostgreSQL and Redis (docs/adr/0001-settings-and-the-embedded-default.md).
 """
 
+import base64
+import hashlib
 import secrets
+from ipaddress import ip_network
 from pathlib import Path
 
 import dj_database_url
@@ -27,6 +30,14 @@ def _local_secret_key() -> str:
 
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _local_secret_key()
+# Fernet keys sealing the secrets the server reads back (webhook signing secrets), newest
+# first: all open, the newest seals. Without them (embedded, development) one is derived from
+# SECRET_KEY; production requires them (docs/adr/0015-secrets-at-rest.md).
+ENCRYPTION_KEYS = env_list("SERVICEFLOW_ENCRYPTION_KEYS") or [
+    base64.urlsafe_b64encode(
+        hashlib.sha256(f"serviceflow.sealing:{SECRET_KEY}".encode()).digest()
+    ).decode()
+]
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -62,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.api.middleware.ApiProblemMiddleware",
+    "config.api.limits.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,6 +146,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/api/auth/login/"
 LOGIN_REDIRECT_URL = "/api/v1/"
 OTP_TOTP_ISSUER = "ServiceFlow"
+# The admin never shows an OTP device's key, its QR code or its backup tokens after creation.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # argon2id cost of one API-key verification (docs/adr/0002-api-keys.md).
 API_KEY_ARGON2_TIME_COST = env_int("API_KEY_ARGON2_TIME_COST", 2)
@@ -142,6 +156,21 @@ API_KEY_ARGON2_PARALLELISM = env_int("API_KEY_ARGON2_PARALLELISM", 1)
 API_KEY_CACHE_SECONDS = env_int("API_KEY_CACHE_SECONDS", 60)
 API_KEY_TOUCH_SECONDS = env_int("API_KEY_TOUCH_SECONDS", 60)
 API_KEY_MAX_FAILURES_PER_MINUTE = env_int("API_KEY_MAX_FAILURES_PER_MINUTE", 30)
+# How long a cached verification is trusted before the key's row is read again: the bound on a
+# revocation that could not reach Redis (docs/adr/0002-api-keys.md).
+API_KEY_RECHECK_SECONDS = env_int("API_KEY_RECHECK_SECONDS", 5)
+
+# Session sign-in: free failures per address and per account, then delays that double up to
+# a cap; a delay only ever holds back the address that failed (docs/adr/0017-sign-in-limits.md).
+SIGN_IN_FREE_FAILURES = env_int("SIGN_IN_FREE_FAILURES", 5)
+SIGN_IN_FIRST_DELAY_SECONDS = env_int("SIGN_IN_FIRST_DELAY_SECONDS", 1)
+SIGN_IN_MAX_DELAY_SECONDS = env_int("SIGN_IN_MAX_DELAY_SECONDS", 900)
+SIGN_IN_FAILURE_WINDOW_SECONDS = env_int("SIGN_IN_FAILURE_WINDOW_SECONDS", 3600)
+
+# Proxies (CIDRs) whose X-Forwarded-For is believed; from anyone else the header is ignored.
+TRUSTED_PROXIES = [str(ip_network(cidr, strict=False)) for cidr in env_list("TRUSTED_PROXIES")]
+# After a cache error, a process leaves the cache alone this long (fails open meanwhile).
+CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 1)
 
 # --- HTTP API ----------------------------------------------------------------------------
 
@@ -155,7 +184,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.api.parsing.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.CursorPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -172,6 +201,9 @@ REST_FRAMEWORK = {
 }
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
+# Request bodies larger than this are refused (413) before they are read; uploads get their own.
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # the same bound for bodies outside the API
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ServiceFlow API",
@@ -197,18 +229,31 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(VAR_DIR / "celery" / "queue"),
         "data_folder_out": str(VAR_DIR / "celery" / "queue"),
         "processed_folder": str(VAR_DIR / "celery" / "processed"),
+        # Exchange bindings; kombu's default is `control/` in the working directory.
+        "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
     if CELERY_BROKER_URL.startswith("filesystem")
-    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    else {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        # Publishing (commit nudges, beat) fails at once when the broker is away instead of
+        # retrying inside a request; beat's next tick does the work. Workers reconnect on
+        # their own schedule (broker_connection_retry).
+        "max_retries": 0,
+        "socket_connect_timeout": 2,
+    }
 )
 if CELERY_BROKER_URL.startswith("filesystem"):
-    for folder in ("queue", "processed"):
+    for folder in ("queue", "processed", "control"):
         (VAR_DIR / "celery" / folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# No task may hold a worker for long: the soft limit raises inside the task (its leases expire
+# and another worker takes the rows again), the hard limit kills the child process.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Ticks that find nothing to do cost one indexed query; a tick older than its period is dropped.
@@ -238,9 +283,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 30.0,
         "options": {"expires": 60},
     },
-    "purge-idempotency-records": {
-        "task": "outbox.tasks.purge_idempotency_records",
-        "schedule": 3600.0,
+    "purge-history": {
+        "task": "outbox.tasks.purge_history",
+        "schedule": 600.0,
+        "options": {"expires": 600},
     },
 }
 
@@ -262,18 +308,36 @@ OUTBOX_NUDGE_INTERVAL_SECONDS = float(env_str("OUTBOX_NUDGE_INTERVAL_SECONDS", "
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 12)
 OUTBOX_BACKOFF_BASE_SECONDS = env_int("OUTBOX_BACKOFF_BASE_SECONDS", 1)
 OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 600)
+# How long a sender owns the rows it claimed; longer than CELERY_TASK_TIME_LIMIT, so a live
+# worker never loses its rows, and a dead one's come back after it (docs/adr/0007).
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
+# /metrics counts backlogs up to this many rows (an indexed, bounded count).
+OUTBOX_METRICS_COUNT_CAP = env_int("OUTBOX_METRICS_COUNT_CAP", 10_000)
+# The whole of one webhook request: connect, send, and read the response (docs/adr/0010).
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_RESPONSE_MAX_BYTES = env_int("WEBHOOK_RESPONSE_MAX_BYTES", 64 * 1024)
 WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 50)
 # Standard Webhooks' suggested schedule: ~5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then dead.
 WEBHOOK_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000]
 IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
+NOTIFICATION_EMAIL_BATCH_SIZE = env_int("NOTIFICATION_EMAIL_BATCH_SIZE", 50)
+NOTIFICATION_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", 8)
+# Retention (docs/adr/0016): history older than this many days is purged in small batches.
+# The event feed reaches back OUTBOX_RETENTION_DAYS.
+OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)
+WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 30)
+CONSUMER_RECEIPT_RETENTION_DAYS = env_int("CONSUMER_RECEIPT_RETENTION_DAYS", 30)
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500)
 
 # --- Helpdesk -------------------------------------------------------------------------------
 
 # Attachments live outside any public URL; they are served only by the authenticated API.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 HELPDESK_ATTACHMENT_MAX_BYTES = env_int("HELPDESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+# A multipart upload's body: the largest file plus room for the form's own parts and headers.
+API_MAX_UPLOAD_BYTES = env_int("API_MAX_UPLOAD_BYTES", HELPDESK_ATTACHMENT_MAX_BYTES + 64 * 1024)
 HELPDESK_ATTACHMENT_TYPES = env_list(
     "HELPDESK_ATTACHMENT_TYPES",
     [
@@ -293,6 +357,8 @@ SLA_TARGETS_CACHE_SECONDS = env_int("SLA_TARGETS_CACHE_SECONDS", 30)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ServiceFlow <no-reply@serviceflow.invalid>")
+# Seconds an SMTP connection may block; Django's default is forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 
 # --- Static files, i18n ------------------------------------------------------------------
 
@@ -334,3 +400,7 @@ LOGGING = {
 }
 OTEL_SERVICE_NAME = env_str("OTEL_SERVICE_NAME", "serviceflow")
 READINESS_TIMEOUT_SECONDS = env_int("READINESS_TIMEOUT_SECONDS", 2)
+# `/metrics` wants `Authorization: Bearer <METRICS_TOKEN>` when set; without a token it is
+# open, unless METRICS_REQUIRE_TOKEN (on in production), which then turns it off.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_REQUIRE_TOKEN = env_bool("METRICS_REQUIRE_TOKEN", default=False)

@@ -1,5 +1,6 @@
 """Production profile: the base settings hardened; refuses to start half-configured."""
 
+from cryptography.fernet import Fernet, MultiFernet
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
@@ -11,6 +12,14 @@ if len(SECRET_KEY) < 50:
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the hosts this site serves")
+# Not derived from SECRET_KEY here: rotating that must not make webhook secrets unreadable.
+ENCRYPTION_KEYS = env_list("SERVICEFLOW_ENCRYPTION_KEYS")
+try:
+    MultiFernet([Fernet(key) for key in ENCRYPTION_KEYS])  # refuses none and malformed ones
+except ValueError:
+    raise ImproperlyConfigured(
+        "SERVICEFLOW_ENCRYPTION_KEYS must list Fernet keys (Fernet.generate_key()), newest first"
+    ) from None
 DEBUG = False
 
 # TLS ends at the proxy in front of gunicorn, which says so in X-Forwarded-Proto.
@@ -27,3 +36,6 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# `/metrics` answers only to `Authorization: Bearer $METRICS_TOKEN`; without a token it is off.
+METRICS_REQUIRE_TOKEN = True

@@ -3,6 +3,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework.filters import OrderingFilter
 
+from config.api.filters import IsoDateTimeFilter
 from helpdesk.models import Ticket
 from helpdesk.selectors import search_tickets
 
@@ -17,14 +18,16 @@ class TicketFilter(django_filters.FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
     assignee = IdFilter(field_name="assignee_id", help_text="A user id.")
     unassigned = django_filters.BooleanFilter(field_name="assignee", lookup_expr="isnull")
-    requester_email = django_filters.CharFilter(field_name="requester__email", lookup_expr="iexact")
-    tag = django_filters.CharFilter(field_name="tags__name", distinct=True)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    requester_email = django_filters.CharFilter(
+        field_name="requester__email", lookup_expr="iexact", max_length=254
+    )
+    tag = django_filters.CharFilter(field_name="tags__name", distinct=True, max_length=50)
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
     q = django_filters.CharFilter(
-        method="search", help_text="Text in the key, subject or description."
+        method="search", max_length=200, help_text="Text in the key, subject or description."
     )
 
     class Meta:

@@ -2,10 +2,21 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from config.api.serializers import Representation
+from config.api.text import NameField, TextField, validate_name
 from helpdesk import actions
 from helpdesk.actions import ACTIONS, ActionSpec
 from helpdesk.api.examples import ACTION_BODIES
-from helpdesk.models import Attachment, Comment, Ticket, TicketEvent
+from helpdesk.models import (
+    COMMENT_MAX_LENGTH,
+    DESCRIPTION_MAX_LENGTH,
+    Attachment,
+    Comment,
+    Ticket,
+    TicketEvent,
+)
+
+REASON_MAX_LENGTH = 500
+RESOLUTION_MAX_LENGTH = 5_000
 
 
 def tag_field() -> serializers.RegexField:
@@ -55,13 +66,15 @@ class TicketOut(Representation):
 
 
 class RequesterIn(serializers.Serializer):
-    email = serializers.EmailField()
-    name = serializers.CharField(max_length=200, required=False, default="", allow_blank=True)
+    email = serializers.EmailField(max_length=254)
+    name = NameField(max_length=200, required=False, default="", allow_blank=True)
 
 
 class TicketCreateIn(serializers.Serializer):
-    subject = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, default="", allow_blank=True)
+    subject = NameField(max_length=200)
+    description = TextField(
+        max_length=DESCRIPTION_MAX_LENGTH, required=False, default="", allow_blank=True
+    )
     requester = RequesterIn()
     priority = serializers.ChoiceField(
         choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL
@@ -70,8 +83,8 @@ class TicketCreateIn(serializers.Serializer):
 
 
 class TicketUpdateIn(serializers.Serializer):
-    subject = serializers.CharField(max_length=200, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    subject = NameField(max_length=200, required=False)
+    description = TextField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     priority = serializers.ChoiceField(choices=Ticket.Priority.choices, required=False)
     tags = serializers.ListField(child=tag_field(), required=False, max_length=20)
 
@@ -97,11 +110,11 @@ PAYLOAD_FIELDS = {
     "assignee": lambda action: serializers.IntegerField(
         error_messages=_required(action, "assignee"), help_text="The user id of an agent or admin."
     ),
-    "reason": lambda action: serializers.CharField(
-        max_length=500, error_messages=_required(action, "reason")
+    "reason": lambda action: TextField(
+        max_length=REASON_MAX_LENGTH, error_messages=_required(action, "reason")
     ),
-    "resolution": lambda action: serializers.CharField(
-        error_messages=_required(action, "resolution")
+    "resolution": lambda action: TextField(
+        max_length=RESOLUTION_MAX_LENGTH, error_messages=_required(action, "resolution")
     ),
 }
 
@@ -143,7 +156,7 @@ class CommentOut(serializers.ModelSerializer):
 
 
 class CommentIn(serializers.Serializer):
-    body = serializers.CharField(max_length=20000)
+    body = TextField(max_length=COMMENT_MAX_LENGTH)
     is_public = serializers.BooleanField(
         default=True, help_text="false for an internal note the requester never sees."
     )
@@ -178,7 +191,13 @@ class AttachmentOut(serializers.ModelSerializer):
 
 
 class AttachmentIn(serializers.Serializer):
-    file = serializers.FileField(help_text="The file, sent as multipart/form-data.")
+    file = serializers.FileField(
+        max_length=255, help_text="The file, sent as multipart/form-data; its name is kept."
+    )
+
+    def validate_file(self, upload):
+        validate_name(upload.name)  # shown in lists and sent back in Content-Disposition
+        return upload
 
 
 class TicketEventOut(serializers.ModelSerializer):

@@ -253,13 +253,11 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Attach a file",
         request={"multipart/form-data": AttachmentIn},
-        responses={201: AttachmentOut, 413: Problem, 415: Problem},
+        responses={201: AttachmentOut, 415: Problem},
     )
     @attachments.mapping.post
     def add_attachment(self, request: Request, key: str) -> Response:
-        upload = request.FILES.get("file")
-        if upload is None:
-            parse(AttachmentIn, request.data)  # 422 naming the missing file
+        upload = parse(AttachmentIn, request.data)["file"]
         attachment = attachments.add_attachment(
             ticket_id=self.get_object().pk, actor=request.auth, upload=upload
         )
@@ -268,8 +266,8 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Download an attachment",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file, as uploaded."
+            (200, "*/*"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, with the type it was uploaded with."
             )
         },
     )

@@ -6,9 +6,8 @@ everywhere else (docs/adr/0014-creation-cost.md).
 """
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import timedelta
 from time import monotonic
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -46,16 +45,7 @@ def forget(organization_id: int) -> None:
 def calendar_from(model: BusinessCalendar | None) -> Calendar | None:
     if model is None:
         return None
-    return Calendar(
-        time_zone=ZoneInfo(model.time_zone),
-        weekly_hours={
-            int(weekday): tuple(
-                sorted((time.fromisoformat(start), time.fromisoformat(end)) for start, end in spans)
-            )
-            for weekday, spans in model.weekly_hours.items()
-        },
-        holidays=frozenset(date.fromisoformat(day) for day in model.holidays),
-    )
+    return model.as_calendar()
 
 
 def _load(organization_id: int) -> dict[str, SlaTargets]:

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.text import TextField
 from outbox.models import Delivery, Notification, WebhookEndpoint
 
 EVENT_TYPE_PATTERN = r"^[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?$"
@@ -39,9 +40,7 @@ class WebhookCreatedOut(WebhookOut):
 
 class WebhookCreateIn(serializers.Serializer):
     url = serializers.URLField(max_length=2000)
-    description = serializers.CharField(
-        max_length=200, required=False, default="", allow_blank=True
-    )
+    description = TextField(max_length=200, required=False, default="", allow_blank=True)
     event_types = serializers.ListField(
         child=EventTypeField(),
         required=False,
@@ -54,7 +53,7 @@ class WebhookCreateIn(serializers.Serializer):
 
 class WebhookUpdateIn(WebhookCreateIn):
     url = serializers.URLField(max_length=2000, required=False)
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = TextField(max_length=200, required=False, allow_blank=True)
     event_types = serializers.ListField(child=EventTypeField(), required=False, max_length=50)
     is_active = serializers.BooleanField(required=False)
 

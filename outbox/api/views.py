@@ -1,9 +1,9 @@
 from django.conf import settings
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -130,7 +130,12 @@ class DeliveryViewSet(viewsets.GenericViewSet):
             endpoint__organization_id=self.request.auth.organization_id
         )
 
-    @extend_schema(summary="Deliver again", request=None, responses={202: DeliveryOut})
+    @extend_schema(
+        summary="Deliver again",
+        description="A delivery to a deleted or disabled endpoint cannot be sent again (409).",
+        request=None,
+        responses={202: DeliveryOut, 409: Problem},
+    )
     @action(detail=True, methods=["post"])
     def redeliver(self, request: Request, pk: str) -> Response:
         delivery = deliveries.redeliver(self.get_object())
@@ -151,6 +156,8 @@ class EventFeedView(APIView):
     @extend_schema(
         tags=["events"],
         summary="Read the event feed",
+        description="Events reach back `OUTBOX_RETENTION_DAYS` (30 by default); older ones "
+        "are purged.",
         parameters=[
             OpenApiParameter("after", int, description="Position of the last event you saw (0)."),
             OpenApiParameter("type", str, description="Only events of this type."),

@@ -32,6 +32,8 @@ class OutboxMessage(models.Model):
     completed_publishers = models.JSONField(default=list, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # A drainer's lease: until then no other drainer claims the message (docs/adr/0007).
+    claimed_until = models.DateTimeField(null=True, blank=True)
     # Position in the organization's event feed; assigned after commit, in commit order.
     feed_position = models.BigIntegerField(null=True, blank=True, unique=True)
 
@@ -51,6 +53,11 @@ class OutboxMessage(models.Model):
                 fields=["id"], condition=Q(feed_position__isnull=True), name="outbox_unsequenced"
             ),
             models.Index(fields=["organization", "feed_position"], name="outbox_feed"),
+            # Few rows each: they keep /metrics and retention off full-table scans.
+            models.Index(fields=["id"], condition=Q(state="dead"), name="outbox_dead"),
+            models.Index(
+                fields=["published_at"], condition=Q(state="published"), name="outbox_published"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -87,6 +94,7 @@ class ConsumerReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["consumer", "event_id"], name="receipt_once")
         ]
+        indexes = [models.Index(fields=["processed_at"], name="receipt_processed_at")]
 
     def __str__(self) -> str:
         return f"{self.consumer} ← {self.event_id}"

@@ -2,6 +2,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from config import secrets_at_rest
+
 
 class WebhookEndpoint(models.Model):
     """An organization's HTTPS receiver of events, signed per Standard Webhooks."""
@@ -11,8 +13,8 @@ class WebhookEndpoint(models.Model):
     )
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)
-    # Needed in the clear to sign; shown to the organization once, on creation.
-    secret = models.CharField(max_length=100)
+    # The signing secret, sealed with the keys in settings; read it as `secret`.
+    secret_sealed = models.TextField()
     # Event types to send ("ticket.opened", or "ticket.*"); empty means every event.
     event_types = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(default=True)
@@ -26,6 +28,15 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def secret(self) -> str:
+        """The signing secret in the clear, shown to the organization once, on creation."""
+        return secrets_at_rest.unseal(self.secret_sealed)
+
+    @secret.setter
+    def secret(self, plaintext: str) -> None:
+        self.secret_sealed = secrets_at_rest.seal(plaintext)
 
     def wants(self, event_type: str) -> bool:
         """Say whether this endpoint subscribes to the event type."""
@@ -50,9 +61,14 @@ class Delivery(models.Model):
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
     )
     message = models.ForeignKey("outbox.OutboxMessage", on_delete=models.CASCADE, related_name="+")
+    # The message's aggregate, copied so the claim keeps each aggregate's order per endpoint.
+    aggregate_type = models.CharField(max_length=50, blank=True, default="")
+    aggregate_id = models.CharField(max_length=64, blank=True, default="")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    # A sender's lease: until then no other sender claims the delivery (docs/adr/0010).
+    claimed_until = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -69,7 +85,16 @@ class Delivery(models.Model):
                 fields=["next_attempt_at", "id"],
                 condition=Q(state="pending"),
                 name="delivery_pending_due",
-            )
+            ),
+            models.Index(
+                fields=["endpoint", "aggregate_type", "aggregate_id", "message"],
+                condition=Q(state="pending"),
+                name="delivery_pending_by_agg",
+            ),
+            models.Index(fields=["id"], condition=Q(state="dead"), name="delivery_dead"),
+            models.Index(
+                fields=["created_at"], condition=~Q(state="pending"), name="delivery_finished"
+            ),
         ]
 
     def __str__(self) -> str:

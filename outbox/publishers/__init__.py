@@ -1,7 +1,8 @@
 """Where drained messages go. Each configured publisher receives every message once it commits.
 
 A publisher is a class with a unique `name` and `publish(message)`; it raises to ask for a retry.
-`OUTBOX_PUBLISHERS` lists their import paths.
+`OUTBOX_PUBLISHERS` lists their import paths. The drain calls a publisher with no transaction
+open, unless it says it writes to this database: then in a short transaction of its own.
 """
 
 from functools import cache
@@ -14,6 +15,7 @@ from django.utils.module_loading import import_string
 
 class Publisher:
     name: str = ""
+    writes_to_database: bool = False
 
     def publish(self, message) -> None:
         raise NotImplementedError

@@ -10,6 +10,9 @@ from kombu import Connection, Exchange, Producer
 from outbox.models import OutboxMessage
 from outbox.publishers import Publisher
 
+# A publish (and its confirm) never blocks the drain longer than this; the outbox retries.
+BROKER_TIMEOUT_SECONDS = 5
+
 
 class BrokerPublisher(Publisher):
     name = "broker"
@@ -25,7 +28,7 @@ class BrokerPublisher(Publisher):
                 settings.OUTBOX_BROKER_URL,
                 # Fail fast: the outbox itself retries with backoff.
                 transport_options={"confirm_publish": True, "max_retries": 0},
-                connect_timeout=5,
+                connect_timeout=BROKER_TIMEOUT_SECONDS,
             )
             producer = Producer(connection.default_channel, exchange=self.exchange)
             self.exchange(producer.channel).declare()
@@ -45,6 +48,8 @@ class BrokerPublisher(Publisher):
                 message_id=str(message.event_id),
                 headers=message.headers,
                 retry=False,
+                timeout=BROKER_TIMEOUT_SECONDS,
+                confirm_timeout=BROKER_TIMEOUT_SECONDS,
             )
         except Exception:
             self.close()  # reconnect on the next attempt

@@ -38,6 +38,7 @@ def apply_once(name: str, handler: Handler, message: OutboxMessage) -> bool:
 
 class InProcessConsumers(Publisher):
     name = "consumers"
+    writes_to_database = True
 
     def publish(self, message: OutboxMessage) -> None:
         if message.target:

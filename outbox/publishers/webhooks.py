@@ -9,6 +9,7 @@ class WebhookFanout(Publisher):
     """Queue one Delivery per subscribed endpoint; deliveries are sent and retried on their own."""
 
     name = "webhooks"
+    writes_to_database = True
 
     def publish(self, message: OutboxMessage) -> None:
         endpoints = WebhookEndpoint.objects.filter(
@@ -20,7 +21,12 @@ class WebhookFanout(Publisher):
         elif target:
             return
         deliveries = [
-            Delivery(endpoint=endpoint, message=message)
+            Delivery(
+                endpoint=endpoint,
+                message=message,
+                aggregate_type=message.aggregate_type,
+                aggregate_id=message.aggregate_id,
+            )
             for endpoint in endpoints
             if "webhook_endpoint_id" in target or endpoint.wants(message.event_type)
         ]

@@ -1,20 +1,53 @@
-"""Sending webhook deliveries: claim due ones, POST signed envelopes, retry on a schedule."""
+"""Sending webhook deliveries: lease due ones, POST signed envelopes, record, retry on a schedule.
 
+No transaction is open while a request is on the wire (docs/adr/0010). Each request has one
+deadline for all of it (connect, send, response) and reads at most a small response prefix, and
+any error while sending one delivery fails that delivery alone.
+"""
+
+import contextlib
 import json
 import random
+import socket
+import threading
 import time
 from datetime import timedelta
 
-import urllib3
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from urllib3.connection import HTTPConnection, HTTPSConnection
 
+from config.api import problem_types as types
+from config.api.problems import ApplicationError
+from config.transactions import use_case
 from outbox import metrics, signing
 from outbox.models import Delivery
 from outbox.nudges import nudge
-from outbox.services.batching import repeat_batches
+from outbox.services.batching import (
+    STOP_NOW,
+    Lease,
+    claimable,
+    describe,
+    give_back,
+    repeat_batches,
+)
 from outbox.targets import ResolvedTarget, UnsafeTarget, resolve_target
+
+ENDPOINT_GONE = types.register(
+    types.ProblemType(
+        "endpoint-gone",
+        409,
+        "The webhook endpoint no longer receives events",
+        "The delivery's endpoint was deleted or disabled, so nothing is sent to it.",
+        "Enable the endpoint (or register a new one) before asking for a redelivery.",
+    )
+)
+
+
+class EndpointGone(ApplicationError):
+    problem_type = ENDPOINT_GONE
 
 
 class DeliveryFailed(Exception):
@@ -23,25 +56,56 @@ class DeliveryFailed(Exception):
         self.status_code = status_code
 
 
-def _connection_pool(target: ResolvedTarget):
-    timeout = urllib3.Timeout(
-        connect=settings.WEBHOOK_TIMEOUT_SECONDS, read=settings.WEBHOOK_TIMEOUT_SECONDS
-    )
+def _connection(target: ResolvedTarget) -> HTTPConnection:
+    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     if target.scheme == "https":
-        return urllib3.HTTPSConnectionPool(
+        return HTTPSConnection(
             target.address,
             target.port,
             timeout=timeout,
-            retries=False,
             server_hostname=target.host,
             assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED",
         )
-    return urllib3.HTTPConnectionPool(target.address, target.port, timeout=timeout, retries=False)
+    return HTTPConnection(target.address, target.port, timeout=timeout)
+
+
+def exchange(target: ResolvedTarget, headers: dict, body: bytes) -> tuple[int, bytes]:
+    """POST and return the status and a response prefix, all within WEBHOOK_TIMEOUT_SECONDS.
+
+    Socket timeouts bound each read only; a receiver dripping a byte at a time would pass them,
+    so a watchdog shuts the socket down when the deadline passes.
+    """
+    deadline = settings.WEBHOOK_TIMEOUT_SECONDS
+    connection = _connection(target)
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        with contextlib.suppress(OSError, AttributeError):
+            connection.sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(deadline, cut_off)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        connection.request("POST", target.path, body=body, headers=headers, preload_content=False)
+        response = connection.getresponse()
+        prefix = response.read(settings.WEBHOOK_RESPONSE_MAX_BYTES)
+    except Exception:
+        if expired.is_set():
+            raise DeliveryFailed(f"No complete response within {deadline} s") from None
+        raise
+    finally:
+        watchdog.cancel()
+        connection.close()
+    if expired.is_set():
+        raise DeliveryFailed(f"No complete response within {deadline} s")
+    return response.status, prefix
 
 
 def post_signed(delivery: Delivery) -> int:
-    """POST the delivery's envelope to its endpoint; return the status or raise DeliveryFailed."""
+    """POST the delivery's envelope to its endpoint; return the status or raise."""
     message, endpoint = delivery.message, delivery.endpoint
     body = json.dumps(message.envelope(), separators=(",", ":")).encode()
     timestamp = int(time.time())
@@ -57,14 +121,11 @@ def post_signed(delivery: Delivery) -> int:
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signing.sign(endpoint.secret, str(message.event_id), timestamp, body),
     }
-    try:
-        with _connection_pool(target) as pool:
-            response = pool.urlopen("POST", target.path, body=body, headers=headers, redirect=False)
-    except urllib3.exceptions.HTTPError as exc:
-        raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from None
-    if not 200 <= response.status < 300:
-        raise DeliveryFailed(f"HTTP {response.status}", status_code=response.status)
-    return response.status
+    status, prefix = exchange(target, headers, body)
+    if not 200 <= status < 300:
+        answer = prefix[:200].decode(errors="replace")
+        raise DeliveryFailed(f"HTTP {status}: {answer}".rstrip(": "), status_code=status)
+    return status
 
 
 def next_attempt_delay(attempts: int) -> timedelta | None:
@@ -77,13 +138,16 @@ def next_attempt_delay(attempts: int) -> timedelta | None:
 
 
 def attempt(delivery: Delivery) -> None:
-    """Make one attempt and record it on the (locked) delivery."""
+    """Send a leased delivery with no transaction open, then record the outcome."""
     started = time.monotonic()
     delivery.attempts += 1
     try:
         delivery.last_status_code = post_signed(delivery)
-    except DeliveryFailed as exc:
-        delivery.last_status_code, delivery.last_error = exc.status_code, str(exc)
+    except STOP_NOW:
+        raise
+    except Exception as exc:  # whatever one delivery raises, it fails that delivery alone
+        delivery.last_status_code = getattr(exc, "status_code", None)
+        delivery.last_error = str(exc) if isinstance(exc, DeliveryFailed) else describe(exc)
         delay = next_attempt_delay(delivery.attempts)
         if delay is None:
             delivery.state = Delivery.State.DEAD
@@ -91,60 +155,105 @@ def attempt(delivery: Delivery) -> None:
             delivery.next_attempt_at = timezone.now() + delay
         metrics.WEBHOOK_ATTEMPTS.labels(outcome="failed").inc()
     else:
-        delivery.state, delivery.delivered_at, delivery.last_error = (
-            Delivery.State.DELIVERED,
-            timezone.now(),
-            "",
-        )
+        delivery.state, delivery.delivered_at = Delivery.State.DELIVERED, timezone.now()
+        delivery.last_error = ""
         metrics.WEBHOOK_ATTEMPTS.labels(outcome="delivered").inc()
     delivery.last_duration_ms = int((time.monotonic() - started) * 1000)
-    delivery.save(
-        update_fields=[
-            "attempts",
-            "state",
-            "next_attempt_at",
-            "last_status_code",
-            "last_error",
-            "last_duration_ms",
-            "delivered_at",
-        ]
+    _record(delivery)
+
+
+OUTCOME_FIELDS = [
+    "attempts",
+    "state",
+    "next_attempt_at",
+    "last_status_code",
+    "last_error",
+    "last_duration_ms",
+    "delivered_at",
+]
+
+
+def _record(delivery: Delivery) -> None:
+    """Store the outcome and end the lease, unless it expired and another sender took over."""
+    Delivery.objects.filter(pk=delivery.pk, claimed_until=delivery.claimed_until).update(
+        **{name: getattr(delivery, name) for name in OUTCOME_FIELDS}, claimed_until=None
     )
 
 
-def deliver_due(limit: int | None = None) -> int:
-    """Attempt up to `limit` due deliveries, skipping those another worker holds."""
+def claim_deliveries(limit: int, lease: Lease) -> list[Delivery]:
+    """Lease due deliveries to live endpoints, each the earliest pending of its aggregate there."""
+    now = timezone.now()
+    earlier_pending = Delivery.objects.filter(
+        state=Delivery.State.PENDING,
+        endpoint_id=OuterRef("endpoint_id"),
+        aggregate_type=OuterRef("aggregate_type"),
+        aggregate_id=OuterRef("aggregate_id"),
+        message_id__lt=OuterRef("message_id"),
+    )
     with transaction.atomic():
-        due = list(
+        ids = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("message", "endpoint")
-            .filter(state=Delivery.State.PENDING, next_attempt_at__lte=timezone.now())
-            .order_by("next_attempt_at", "id")[: limit or settings.WEBHOOK_BATCH_SIZE]
+            .filter(claimable("claimed_until", now), state="pending", next_attempt_at__lte=now)
+            .filter(endpoint__is_active=True, endpoint__deleted_at__isnull=True)
+            .exclude(Exists(earlier_pending))
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
         )
-        for delivery in due:
-            attempt(delivery)
+        Delivery.objects.filter(id__in=ids).update(claimed_until=lease.until)
+    return list(
+        Delivery.objects.filter(id__in=ids)
+        .select_related("message", "endpoint")
+        .order_by("next_attempt_at", "id")
+    )
+
+
+def give_up_on_deleted_endpoints(limit: int = 500) -> int:
+    """Mark pending deliveries to deleted endpoints dead: they will never be sent."""
+    doomed = Delivery.objects.filter(
+        state=Delivery.State.PENDING, endpoint__deleted_at__isnull=False
+    ).values("id")[:limit]
+    return Delivery.objects.filter(id__in=doomed).update(
+        state=Delivery.State.DEAD, last_error="The endpoint was deleted.", claimed_until=None
+    )
+
+
+def deliver_due(limit: int | None = None, stop_at: float | None = None) -> int:
+    """Attempt up to `limit` due deliveries, skipping those another worker holds."""
+    lease = Lease.take(reserve_seconds=settings.WEBHOOK_TIMEOUT_SECONDS)
+    due = claim_deliveries(limit or settings.WEBHOOK_BATCH_SIZE, lease)
+    for position, delivery in enumerate(due):
+        if not lease.allows_another_item(stop_at):
+            give_back(due[position:])
+            break
+        attempt(delivery)
     return len(due)
 
 
 def deliver_all_due(*, time_budget_seconds: float | None = None) -> int:
     """Deliver batches until none is due or the time budget is spent."""
+    give_up_on_deleted_endpoints()
     return repeat_batches(
-        deliver_due,
-        batch_size=settings.WEBHOOK_BATCH_SIZE,
+        lambda stop_at: deliver_due(stop_at=stop_at),
         time_budget_seconds=time_budget_seconds or settings.OUTBOX_DRAIN_SECONDS,
     )
 
 
+@use_case
 def redeliver(delivery: Delivery) -> Delivery:
-    """Queue a delivery again now, whatever its state; attempts start over."""
-    with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
-        delivery.state, delivery.attempts, delivery.next_attempt_at = (
-            Delivery.State.PENDING,
-            0,
-            timezone.now(),
-        )
-        delivery.save(update_fields=["state", "attempts", "next_attempt_at"])
-        transaction.on_commit(nudge_delivery)
+    """Queue a delivery again now, whatever its state; attempts start over.
+
+    Raise EndpointGone when its endpoint was deleted or disabled.
+    """
+    delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+    if delivery.endpoint.deleted_at is not None or not delivery.endpoint.is_active:
+        raise EndpointGone("The endpoint was deleted or disabled; nothing is sent to it.")
+    delivery.state, delivery.attempts, delivery.next_attempt_at = (
+        Delivery.State.PENDING,
+        0,
+        timezone.now(),
+    )
+    delivery.save(update_fields=["state", "attempts", "next_attempt_at"])
+    transaction.on_commit(nudge_delivery)
     return delivery
 
 

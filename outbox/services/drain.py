@@ -1,14 +1,16 @@
-"""The relay: claim committed messages, hand them to every publisher, mark or back off.
+"""The relay: claim committed messages with a lease, hand them to every publisher, record.
 
-Claiming uses `FOR UPDATE SKIP LOCKED`, so several drainers work in parallel without taking
-the same message. Only each aggregate's oldest pending message can be claimed, so events of
-one aggregate are published in order even while an earlier one is failing or held by another
-drainer (docs/adr/0008-ordering-per-aggregate.md).
+The claim is one bounded query that takes only each aggregate's head — a due, pending message
+with no earlier unpublished (pending, leased, backing off or dead) message of its aggregate —
+and leases it with `FOR UPDATE SKIP LOCKED`, so parallel drainers never take the same message.
+Events of one aggregate are therefore published in order, and any number of messages held
+back behind a dead one never keep other aggregates waiting (docs/adr/0007, 0008).
+
+Publishing runs with no transaction open (a broker publish is network I/O); publishers that
+write to this database run in their own short transaction each.
 """
 
 import logging
-import random
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,55 +19,61 @@ from django.utils import timezone
 from outbox import metrics
 from outbox.models import OutboxMessage
 from outbox.publishers import Publisher, configured_publishers
-from outbox.services.batching import repeat_batches
+from outbox.services.batching import (
+    STOP_NOW,
+    Lease,
+    describe,
+    give_back,
+    repeat_batches,
+    retry_delay,
+)
 from outbox.services.feed import sequence_feed
 from outbox.services.locking import skip_locked_clause
 
 logger = logging.getLogger(__name__)
 
-# Lock due messages in id order, skipping other drainers' rows; keep those whose earlier
-# unpublished (pending or dead) messages of the same aggregate are all in this batch.
+# The NOT EXISTS runs before the LIMIT, on the partial index of unpublished messages per
+# aggregate; the scan walks the partial index of pending messages in due order.
 CLAIM_SQL = """
-WITH locked AS (
-  SELECT m.id, m.aggregate_type, m.aggregate_id
-  FROM outbox_outboxmessage m
+UPDATE outbox_outboxmessage SET claimed_until = %(until)s
+WHERE id IN (
+  SELECT m.id FROM outbox_outboxmessage m
   WHERE m.state = 'pending' AND m.available_at <= %(now)s
-  ORDER BY m.id
+    AND (m.claimed_until IS NULL OR m.claimed_until <= %(now)s)
+    AND NOT EXISTS (
+      SELECT 1 FROM outbox_outboxmessage earlier
+      WHERE earlier.state <> 'published'
+        AND earlier.aggregate_type = m.aggregate_type
+        AND earlier.aggregate_id = m.aggregate_id
+        AND earlier.id < m.id)
+  ORDER BY m.available_at, m.id
   LIMIT %(limit)s
   {lock}
 )
-SELECT l.id FROM locked l
-WHERE NOT EXISTS (
-  SELECT 1 FROM outbox_outboxmessage earlier
-  WHERE earlier.state <> 'published'
-    AND earlier.aggregate_type = l.aggregate_type
-    AND earlier.aggregate_id = l.aggregate_id
-    AND earlier.id < l.id
-    AND earlier.id NOT IN (SELECT id FROM locked))
-ORDER BY l.id
+RETURNING id
 """
 
-
-def retry_delay(attempts: int) -> timedelta:
-    """Exponential backoff with jitter: half the step fixed, half random."""
-    step = min(
-        settings.OUTBOX_BACKOFF_MAX_SECONDS,
-        settings.OUTBOX_BACKOFF_BASE_SECONDS * 2 ** (attempts - 1),
-    )
-    return timedelta(seconds=step / 2 + random.uniform(0, step / 2))  # noqa: S311
+OUTCOME_FIELDS = ["state", "attempts", "available_at", "last_error", "published_at"]
 
 
-def claim_batch(limit: int) -> list[OutboxMessage]:
-    """Lock up to `limit` publishable messages for this transaction (skipping others' locks)."""
-    with connection.cursor() as cursor:
+def claim_batch(limit: int, lease: Lease) -> list[OutboxMessage]:
+    """Lease up to `limit` aggregate heads that are due, skipping rows others are claiming."""
+    with transaction.atomic(), connection.cursor() as cursor:
         sql = CLAIM_SQL.format(lock=skip_locked_clause())
-        cursor.execute(sql, {"now": timezone.now(), "limit": limit})
+        # Adapted as the ORM stores them, so the lease compares equal when the outcome is recorded.
+        now, until = (
+            connection.ops.adapt_datetimefield_value(t) for t in (timezone.now(), lease.until)
+        )
+        cursor.execute(sql, {"now": now, "until": until, "limit": limit})
         ids = [row[0] for row in cursor.fetchall()]
-    return list(OutboxMessage.objects.filter(id__in=ids).order_by("id"))
+    return list(OutboxMessage.objects.filter(id__in=ids).order_by("available_at", "id"))
 
 
 def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> bool:
-    """Offer the message to the publishers that have not taken it; return whether all did."""
+    """Offer a leased message to the publishers that have not taken it, then record the outcome.
+
+    Return whether every publisher took it.
+    """
     failures = _offer(message, publishers)
     message.attempts += 1
     if not failures:
@@ -76,18 +84,8 @@ def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -
     else:
         message.available_at = timezone.now() + retry_delay(message.attempts)
         message.last_error = "\n".join(failures)
-    message.save(update_fields=OUTCOME_FIELDS)
+    _record(message)
     return not failures
-
-
-OUTCOME_FIELDS = [
-    "state",
-    "attempts",
-    "available_at",
-    "last_error",
-    "completed_publishers",
-    "published_at",
-]
 
 
 def _offer(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> list[str]:
@@ -96,10 +94,15 @@ def _offer(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> list[st
         if publisher.name in message.completed_publishers:
             continue
         try:
-            with transaction.atomic():  # a failing publisher's own writes roll back alone
+            if publisher.writes_to_database:  # its writes commit, or roll back, alone
+                with transaction.atomic():
+                    publisher.publish(message)
+            else:
                 publisher.publish(message)
+        except STOP_NOW:
+            raise
         except Exception as exc:  # any publisher error means "retry later", never "crash the relay"
-            failures.append(f"{publisher.name}: {type(exc).__name__}: {exc}")
+            failures.append(f"{publisher.name}: {describe(exc)}")
             metrics.PUBLISH_FAILURES.labels(publisher=publisher.name).inc()
         else:
             message.completed_publishers.append(publisher.name)
@@ -107,27 +110,34 @@ def _offer(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> list[st
     return failures
 
 
-def drain_batch(limit: int | None = None) -> int:
-    """Publish one batch in one transaction; return how many messages it handled."""
+def _record(message: OutboxMessage) -> None:
+    """Store the outcome and end the lease, unless the lease expired and another drainer took it."""
+    values = {name: getattr(message, name) for name in OUTCOME_FIELDS}
+    recorded = OutboxMessage.objects.filter(
+        pk=message.pk, claimed_until=message.claimed_until
+    ).update(**values, completed_publishers=message.completed_publishers, claimed_until=None)
+    if not recorded:
+        logger.warning("Lease on outbox message %s expired before its outcome", message.event_id)
+
+
+def drain_batch(limit: int | None = None, stop_at: float | None = None) -> int:
+    """Claim one batch and publish it; return how many messages were claimed."""
     publishers = configured_publishers()
-    with transaction.atomic():
-        messages = claim_batch(limit or settings.OUTBOX_BATCH_SIZE)
-        held_back = set()
-        for message in messages:
-            aggregate = (message.aggregate_type, message.aggregate_id)
-            if aggregate in held_back:
-                continue  # an earlier event of this aggregate just failed; keep the order
-            if not publish_message(message, publishers):
-                held_back.add(aggregate)
+    lease = Lease.take()
+    messages = claim_batch(limit or settings.OUTBOX_BATCH_SIZE, lease)
+    for position, message in enumerate(messages):
+        if not lease.allows_another_item(stop_at):
+            give_back(messages[position:])
+            break
+        publish_message(message, publishers)
     return len(messages)
 
 
 def drain(*, time_budget_seconds: float | None = None) -> int:
-    """Drain batches until the outbox is empty or the time budget is spent."""
+    """Drain batches until no message can be published now or the time budget is spent."""
+    budget = time_budget_seconds or settings.OUTBOX_DRAIN_SECONDS
     handled = repeat_batches(
-        drain_batch,
-        batch_size=settings.OUTBOX_BATCH_SIZE,
-        time_budget_seconds=time_budget_seconds or settings.OUTBOX_DRAIN_SECONDS,
+        lambda stop_at: drain_batch(stop_at=stop_at), time_budget_seconds=budget
     )
     if handled:
         sequence_feed()

@@ -3,6 +3,9 @@
 Ids are taken at insert and commit out of order, so a reader paging by id could skip a row
 that commits late. Instead a single sequencer at a time (an advisory lock) numbers committed,
 unnumbered messages; positions therefore only ever grow behind a reader's cursor.
+
+The feed reaches back OUTBOX_RETENTION_DAYS (30 by default): older published events are purged
+(docs/adr/0016-retention.md). A reader away for longer resumes from the oldest event still kept.
 """
 
 from django.db import connection, transaction

@@ -1,4 +1,9 @@
-"""Idempotency records: the first request with a key runs; later ones replay its response."""
+"""Idempotency records: the first request with a key runs; later ones replay its response.
+
+The key is stored only as a keyed hash, the response only sealed with a key derived from the
+Idempotency-Key itself: a reader of the database can neither replay nor read a response that
+carried a secret, such as a new API key (docs/adr/0015-secrets-at-rest.md).
+"""
 
 import hashlib
 import json
@@ -6,24 +11,26 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import OperationalError, connection
 from django.utils import timezone
 
+from config import secrets_at_rest
 from outbox.models import IdempotencyRecord
 
 INSERT_SQL = """
 INSERT INTO outbox_idempotencyrecord
-  (organization_id, principal, key, fingerprint, method, path, response_headers,
+  (organization_id, principal, key_digest, fingerprint, method, path, response_sealed,
    created_at, expires_at)
 {rows}
-ON CONFLICT (organization_id, principal, key) DO NOTHING
+ON CONFLICT (organization_id, principal, key_digest) DO NOTHING
 RETURNING id
 """
-VALUES = "VALUES (%s, %s, %s, %s, %s, %s, '{}', %s, %s)"
+VALUES = "VALUES (%s, %s, %s, %s, %s, %s, '', %s, %s)"
 # PostgreSQL: bound this transaction's lock waits in the same round trip as the INSERT. The
 # limit is read when a wait starts, so it already covers a wait on a concurrent holder's key.
 BOUNDED_VALUES = """
-SELECT %s, %s, %s, %s, %s, %s, '{}'::jsonb, %s, %s
+SELECT %s, %s, %s, %s, %s, %s, '', %s, %s
 FROM (SELECT set_config('lock_timeout', %s, true)) AS bound
 """
 
@@ -33,11 +40,49 @@ class KeyInFlight(Exception):
 
 
 @dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    headers: dict
+    body: object
+
+
+@dataclass(frozen=True)
+class ClientKey:
+    """An Idempotency-Key as one caller sent it; held in memory only, it opens the response."""
+
+    organization_id: int
+    principal: str
+    key: str
+
+    @property
+    def context(self) -> str:
+        return f"{self.organization_id}:{self.principal}"
+
+    @property
+    def digest(self) -> str:
+        return secrets_at_rest.digest(f"{self.context}:{self.key}", purpose="idempotency-key")
+
+    def seal(self, headers: dict, body) -> str:
+        response = json.dumps({"headers": headers, "body": body}, cls=DjangoJSONEncoder)
+        return secrets_at_rest.seal_with(self.key, response.encode(), context=self.context)
+
+    def open(self, record: IdempotencyRecord) -> StoredResponse:
+        sealed = secrets_at_rest.unseal_with(self.key, record.response_sealed, context=self.context)
+        response = json.loads(sealed)
+        return StoredResponse(record.response_status, response["headers"], response["body"])
+
+
+@dataclass(frozen=True)
 class Claim:
     """Either this request owns the key (`record_id`) or an earlier one answered (`existing`)."""
 
+    client_key: ClientKey
     record_id: int | None = None
     existing: IdempotencyRecord | None = None
+
+    def stored_response(self) -> StoredResponse:
+        """Open the earlier request's response; only the key its client sent can."""
+        return self.client_key.open(self.existing)
 
 
 def fingerprint(method: str, path: str, body) -> str:
@@ -45,15 +90,7 @@ def fingerprint(method: str, path: str, body) -> str:
     return hashlib.sha256(f"{method}\n{path}\n{canonical}".encode()).hexdigest()
 
 
-def claim_key(
-    *,
-    organization_id: int,
-    principal: str,
-    key: str,
-    request_fingerprint: str,
-    method: str,
-    path: str,
-) -> Claim:
+def claim_key(*, client_key: ClientKey, request_fingerprint: str, method: str, path: str) -> Claim:
     """Insert the key inside the caller's transaction, waiting for a concurrent holder.
 
     A concurrent request holding the same key blocks this INSERT until it commits (then its
@@ -62,7 +99,13 @@ def claim_key(
     """
     now = timezone.now()
     expires_at = now + timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS)
-    params = [organization_id, principal, key, request_fingerprint, method, path, now, expires_at]
+    # In the INSERT's column order; also the lookup of an earlier request's record.
+    scope = {
+        "organization_id": client_key.organization_id,
+        "principal": client_key.principal,
+        "key_digest": client_key.digest,
+    }
+    params = [*scope.values(), request_fingerprint, method, path, now, expires_at]
     if connection.vendor == "postgresql":
         sql = INSERT_SQL.format(rows=BOUNDED_VALUES)
         # The limit stays for the rest of the transaction: a longer wait for any lock would
@@ -76,21 +119,20 @@ def claim_key(
                 cursor.execute(sql, params)
                 row = cursor.fetchone()
             except OperationalError as exc:
-                raise KeyInFlight(key) from exc
+                raise KeyInFlight from exc
         if row is not None:
-            return Claim(record_id=row[0])
-        existing = IdempotencyRecord.objects.get(
-            organization_id=organization_id, principal=principal, key=key
-        )
+            return Claim(client_key, record_id=row[0])
+        existing = IdempotencyRecord.objects.get(**scope)
         if existing.expires_at > now:
-            return Claim(existing=existing)
+            return Claim(client_key, existing=existing)
         existing.delete()  # expired but not yet purged: the key is free again
-    raise KeyInFlight(key)
+    raise KeyInFlight
 
 
-def store_response(record_id: int, *, status: int, headers: dict, body) -> None:
-    IdempotencyRecord.objects.filter(pk=record_id).update(
-        response_status=status, response_headers=headers, response_body=body
+def store_response(claim: Claim, *, status: int, headers: dict, body) -> None:
+    """Keep the response of the claiming request, sealed with its client's key."""
+    IdempotencyRecord.objects.filter(pk=claim.record_id).update(
+        response_status=status, response_sealed=claim.client_key.seal(headers, body)
     )
 
 

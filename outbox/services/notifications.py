@@ -1,15 +1,41 @@
+"""Notifications: read by their recipients, and e-mailed to them by a background sender.
+
+The sender leases due e-mails, sends them with no transaction open and records each outcome
+in a short transaction; any error while sending one e-mail fails that e-mail alone, which is
+retried with backoff and goes dead after NOTIFICATION_EMAIL_MAX_ATTEMPTS (docs/adr/0010).
+"""
+
 import logging
+from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core import mail
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from config.transactions import use_case
 from outbox.models import Notification
+from outbox.notifications import still_concerned
+from outbox.services.batching import (
+    STOP_NOW,
+    Lease,
+    claimable,
+    describe,
+    give_back,
+    repeat_batches,
+    retry_delay,
+)
 
 logger = logging.getLogger(__name__)
+
+EMAIL_OUTCOME_FIELDS = [
+    "email_state",
+    "email_attempts",
+    "email_next_attempt_at",
+    "email_last_error",
+    "emailed_at",
+]
 
 
 def list_notifications_for(
@@ -44,23 +70,120 @@ def message_id(notification: Notification) -> str:
     return f"<{notification.event_id}.{notification.recipient_id}@serviceflow>"
 
 
-def send_pending_emails(limit: int = 100) -> int:
-    """E-mail notifications not yet sent; the Message-ID lets mail clients drop a resend."""
+def claim_emails(limit: int, lease: Lease) -> list[Notification]:
+    """Lease due e-mails, each the earliest unsent one of its recipient about its aggregate."""
+    now = timezone.now()
+    earlier_pending = Notification.objects.filter(
+        email_state=Notification.EmailState.PENDING,
+        recipient_id=OuterRef("recipient_id"),
+        aggregate_type=OuterRef("aggregate_type"),
+        aggregate_id=OuterRef("aggregate_id"),
+        id__lt=OuterRef("id"),
+    )
     with transaction.atomic():
-        pending = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient")
-            .filter(emailed_at__isnull=True)
-            .order_by("id")[:limit]
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(claimable("email_claimed_until", now), email_next_attempt_at__lte=now)
+            .filter(email_state=Notification.EmailState.PENDING)
+            .exclude(Exists(earlier_pending))
+            .order_by("email_next_attempt_at", "id")
+            .values_list("id", flat=True)[:limit]
         )
-        for notification in pending:
-            EmailMessage(
-                subject=notification.title,
-                body=notification.body or notification.title,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[notification.recipient.email],
-                headers={"Message-ID": message_id(notification)},
-            ).send()
-            notification.emailed_at = timezone.now()
-            notification.save(update_fields=["emailed_at"])
-    return len(pending)
+        Notification.objects.filter(id__in=ids).update(email_claimed_until=lease.until)
+    return list(
+        Notification.objects.filter(id__in=ids)
+        .select_related("recipient")
+        .order_by("email_next_attempt_at", "id")
+    )
+
+
+def _concerned(notifications: list[Notification]) -> set[int]:
+    """Ids of the notifications whose recipients may still hear from their organization."""
+    by_organization = defaultdict(list)
+    for notification in notifications:
+        by_organization[notification.organization_id].append(notification)
+    kept = set()
+    for organization_id, group in by_organization.items():
+        recipients = still_concerned(organization_id, {n.recipient_id for n in group})
+        kept |= {n.pk for n in group if n.recipient_id in recipients}
+    return kept
+
+
+def send_email(notification: Notification, connection) -> None:
+    """Send one notification e-mail on an open connection (or raise)."""
+    mail.EmailMessage(
+        subject=notification.title,
+        body=notification.body or notification.title,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[notification.recipient.email],
+        headers={"Message-ID": message_id(notification)},
+        connection=connection,
+    ).send()
+
+
+def attempt_email(notification: Notification, connection, *, concerned: bool) -> None:
+    """Send a leased e-mail with no transaction open, then record the outcome."""
+    if not concerned:
+        notification.email_state = Notification.EmailState.SKIPPED
+    else:
+        notification.email_attempts += 1
+        try:
+            connection.open()  # keeps an open connection; opens one after a failure
+            send_email(notification, connection)
+        except STOP_NOW:
+            raise
+        except Exception as exc:  # whatever one e-mail raises, it fails that e-mail alone
+            connection.close()  # the server may be in any state now: the next starts afresh
+            _failed(notification, describe(exc))
+        else:
+            notification.email_state = Notification.EmailState.SENT
+            notification.emailed_at, notification.email_last_error = timezone.now(), ""
+    _record(notification)
+
+
+def _failed(notification: Notification, error: str) -> None:
+    notification.email_last_error = error
+    if notification.email_attempts >= settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS:
+        notification.email_state = Notification.EmailState.DEAD
+        logger.error("Notification e-mail %s is dead: %s", notification.pk, error)
+    else:
+        delay = retry_delay(notification.email_attempts)
+        notification.email_next_attempt_at = timezone.now() + delay
+
+
+def _record(notification: Notification) -> None:
+    """Store the outcome and end the lease, unless it expired and another sender took over."""
+    Notification.objects.filter(
+        pk=notification.pk, email_claimed_until=notification.email_claimed_until
+    ).update(
+        **{name: getattr(notification, name) for name in EMAIL_OUTCOME_FIELDS},
+        email_claimed_until=None,
+    )
+
+
+def send_due_emails(limit: int | None = None, stop_at: float | None = None) -> int:
+    """Send one batch of due e-mails on one SMTP connection; return how many were claimed."""
+    lease = Lease.take(reserve_seconds=settings.EMAIL_TIMEOUT or 0)
+    due = claim_emails(limit or settings.NOTIFICATION_EMAIL_BATCH_SIZE, lease)
+    concerned = _concerned(due)
+    connection = mail.get_connection()
+    try:
+        for position, notification in enumerate(due):
+            if not lease.allows_another_item(stop_at):
+                give_back(due[position:], "email_claimed_until")
+                break
+            attempt_email(notification, connection, concerned=notification.pk in concerned)
+    finally:
+        connection.close()
+    return len(due)
+
+
+def send_pending_emails(*, time_budget_seconds: float | None = None) -> int:
+    """E-mail due notifications until none is due or the budget is spent.
+
+    The Message-ID lets mail clients drop a resend after a crash.
+    """
+    return repeat_batches(
+        lambda stop_at: send_due_emails(stop_at=stop_at),
+        time_budget_seconds=time_budget_seconds or settings.OUTBOX_DRAIN_SECONDS,
+    )

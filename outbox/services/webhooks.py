@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 import outbox
+from config import secrets_at_rest
 from config.api import problem_types as types
 from config.api.conditional import ensure_version
 from config.api.problems import ApplicationError
@@ -80,3 +81,20 @@ def ping_endpoint(*, endpoint: WebhookEndpoint):
         payload={"webhook_endpoint_id": endpoint.pk, "url": endpoint.url},
         target={"webhook_endpoint_id": endpoint.pk},
     )
+
+
+def reseal_signing_secrets(*, batch_size: int = 500) -> int:
+    """Re-encrypt every signing secret with the newest key; return how many were resealed."""
+    resealed, after = 0, 0
+    while batch := list(
+        WebhookEndpoint.objects.filter(pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", "secret_sealed")[:batch_size]
+    ):
+        for pk, sealed in batch:
+            # No lock held: a row whose seal changed meanwhile was sealed with the newest key.
+            resealed += WebhookEndpoint.objects.filter(pk=pk, secret_sealed=sealed).update(
+                secret_sealed=secrets_at_rest.reseal(sealed)
+            )
+        after = batch[-1][0]
+    return resealed

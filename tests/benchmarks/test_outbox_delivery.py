@@ -12,8 +12,8 @@ from django.db import transaction
 import outbox
 from tests.benchmarks.results import record
 from tests.e2e.processes import running, wait_for
-from tests.outbox.conftest import WebhookSink
 from tests.outbox.factories import WebhookEndpointFactory
+from tests.receivers import WebhookSink
 
 
 @pytest.fixture

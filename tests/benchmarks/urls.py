@@ -44,7 +44,7 @@ def write_three_rows(request, subject: str) -> Ticket:
         IdempotencyRecord.objects.create(
             organization_id=contact.organization_id,
             principal="baseline",
-            key=request.headers.get("Idempotency-Key") or uuid.uuid4().hex,
+            key_digest=(request.headers.get("Idempotency-Key") or uuid.uuid4().hex)[:64],
             fingerprint="-",
             method="POST",
             path=request.path,

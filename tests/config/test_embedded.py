@@ -72,3 +72,37 @@ def test_embedded_database_drains_and_sequences_the_outbox(tmp_path):
         ["published", 2],
         ["published", 3],
     ]
+
+
+SEND_TASK_SCRIPT = """
+import django
+django.setup()
+from config.celery import app
+app.send_task("outbox.tasks.drain_outbox")
+print("sent")
+"""
+
+
+def test_embedded_transport_keeps_all_its_folders_under_var(tmp_path):
+    elsewhere, var = tmp_path / "working-directory", tmp_path / "var"
+    elsewhere.mkdir()
+    env = clean_env(
+        tmp_path,
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        SERVICEFLOW_VAR_DIR=str(var),
+        PYTHONPATH=str(settings.BASE_DIR),
+    )
+
+    sent = subprocess.run(
+        [sys.executable, "-c", SEND_TASK_SCRIPT],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert sent.returncode == 0, sent.stderr
+    assert list(elsewhere.iterdir()) == []
+    assert (var / "celery" / "control" / "celery.exchange").exists()
+    assert len(list((var / "celery" / "queue").iterdir())) == 1

@@ -1,9 +1,11 @@
 """Every error under /api/ is an RFC 9457 problem a client can act on."""
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +178,74 @@ def test_concurrent_requests_are_counted_exactly(organization, issue_key, settin
     statuses = run_concurrently(call, 12)
 
     assert sorted(statuses) == [200] * 5 + [429] * 7
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"name": "\\ud800", "role": "agent"}',  # a lone surrogate: no database can store it
+        '{"\\udfff": 1}',
+        "[" * 100_000 + "]" * 100_000,  # nested past the parser's recursion limit
+        '{"name": NaN}',
+    ],
+)
+def test_json_no_encoder_or_database_can_take_is_400(admin_api, body):
+    response = admin_api.post("/api/v1/api-keys", body, content_type="application/json")
+
+    assert_problem(response, 400, "malformed-request")
+
+
+def test_a_surrogate_pair_is_one_character(admin_api):
+    body = '{"name": "Robot \\ud83e\\udd16", "role": "agent"}'
+
+    response = admin_api.post("/api/v1/api-keys", body, content_type="application/json")
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "Robot \N{ROBOT FACE}"
+
+
+@pytest.mark.parametrize(
+    "name", ["line\nbreak", "tab\there", "nul\x00", "esc\x1b[31m", "\u202etxt"]
+)
+def test_names_refuse_control_characters(admin_api, name):
+    response = admin_api.post("/api/v1/api-keys", {"name": name, "role": "agent"}, format="json")
+
+    body = assert_problem(response, 422, "validation-error")
+    assert body["errors"][0]["pointer"] == "/name"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/api-keys/abc",
+        "/api/v1/api-keys/1.5",
+        "/api/v1/api-keys/%00",
+        "/api/v1/webhooks/abc",
+        "/api/v1/webhooks/99999999999999999999999",
+        "/api/v1/webhooks/abc/deliveries",
+        "/api/v1/tickets/T-99999999999999999999999",
+        "/api/v1/tickets/T-1/attachments/99999999999999999999999/content",
+    ],
+)
+def test_ids_that_cannot_name_an_object_are_404(admin_api, path):
+    assert_problem(admin_api.get(path), 404, "not-found")
+
+
+def test_ids_that_cannot_name_an_object_are_404_for_actions_too(admin_api):
+    assert_problem(admin_api.post("/api/v1/deliveries/abc/redeliver"), 404, "not-found")
+
+
+def test_notification_ids_that_cannot_name_one_are_404(organization):
+    person = UserFactory(backup_tokens=["tok123"])
+    MembershipFactory(user=person, organization=organization, role=Role.AGENT)
+    client = Client()
+    client.post(
+        "/api/auth/login/", {"username": person.email, "password": PASSWORD, "otp_token": "tok123"}
+    )
+
+    assert_problem(client.post("/api/v1/notifications/abc/read"), 404, "not-found")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tickets/\N{GRINNING FACE}", "/api/v1/\N{SNOWMAN}"])
+def test_a_path_outside_latin_1_is_a_404_problem(admin_api, path):
+    assert_problem(admin_api.get(path), 404, "not-found")

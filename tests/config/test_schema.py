@@ -79,6 +79,58 @@ def test_every_operation_documents_its_problems(schema):
             assert body == {"$ref": "#/components/schemas/ValidationProblem"}
 
 
+def test_every_error_response_is_a_problem(schema):
+    for path, method, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                assert list(response["content"]) == ["application/problem+json"], (
+                    path,
+                    method,
+                    status,
+                )
+
+
+def test_query_parameters_and_bodies_document_how_they_are_refused(schema):
+    for path, method, operation in operations(schema):
+        responses = operation["responses"]
+        if any(parameter["in"] == "query" for parameter in operation.get("parameters", [])):
+            assert {"400", "422"} <= set(responses), (path, method)
+        if method in ("post", "put", "patch"):
+            assert {"411", "413"} <= set(responses), (path, method)
+
+
+def test_paged_actions_document_their_cursor(schema):
+    parameters = schema["paths"]["/api/v1/tickets/{key}/comments"]["get"]["parameters"]
+
+    assert {"cursor", "limit"} <= {parameter["name"] for parameter in parameters}
+
+
+@pytest.mark.parametrize(
+    ("component", "field"),
+    [
+        ("TicketCreateInRequest", "subject"),
+        ("TicketCreateInRequest", "description"),
+        ("PatchedTicketUpdateInRequest", "description"),
+        ("RequesterInRequest", "name"),
+        ("RequesterInRequest", "email"),
+        ("ResolvePayloadRequest", "resolution"),
+        ("PendPayloadRequest", "reason"),
+        ("CommentInRequest", "body"),
+        ("ApiKeyCreateInRequest", "name"),
+        ("WebhookCreateInRequest", "description"),
+    ],
+)
+def test_every_text_field_documents_its_maximum_length(schema, component, field):
+    assert schema["components"]["schemas"][component]["properties"][field]["maxLength"] > 0
+
+
+def test_tags_document_their_maximum_length(schema):
+    tags = schema["components"]["schemas"]["TicketCreateInRequest"]["properties"]["tags"]
+
+    assert tags["items"]["maxLength"] == 50
+    assert tags["maxItems"] == 20
+
+
 def test_every_operation_has_a_summary_and_tags(schema):
     for path, method, operation in operations(schema):
         assert operation.get("summary"), (path, method)

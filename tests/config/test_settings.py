@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 from django.conf import settings
 
 SHOW_SETTINGS = (
@@ -72,6 +73,7 @@ def production_env(tmp_path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="serviceflow.example.com",
+        SERVICEFLOW_ENCRYPTION_KEYS=",".join(Fernet.generate_key().decode() for _ in "ab"),
     )
 
 
@@ -85,7 +87,14 @@ def test_production_profile_passes_the_deploy_check_without_warnings(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "missing", [{"DJANGO_SECRET_KEY": ""}, {"DJANGO_ALLOWED_HOSTS": ""}], ids=["secret", "hosts"]
+    "missing",
+    [
+        {"DJANGO_SECRET_KEY": ""},
+        {"DJANGO_ALLOWED_HOSTS": ""},
+        {"SERVICEFLOW_ENCRYPTION_KEYS": ""},
+        {"SERVICEFLOW_ENCRYPTION_KEYS": "not-a-fernet-key"},
+    ],
+    ids=["secret", "hosts", "encryption-keys", "malformed-encryption-key"],
 )
 def test_production_profile_refuses_to_start_half_configured(tmp_path, missing):
     env = {**production_env(tmp_path), **missing}
@@ -101,3 +110,25 @@ def test_passwords_are_hashed_with_argon2id():
     from tests.accounts.factories import UserFactory
 
     assert UserFactory().password.startswith("argon2$argon2id$")
+
+
+def test_production_serves_metrics_only_to_the_bearer_of_its_token(tmp_path):
+    show = "import django; from django.conf import settings; django.setup(); "
+    show += "print(settings.METRICS_REQUIRE_TOKEN, repr(settings.METRICS_TOKEN))"
+
+    result = run_manage_py(["-c", show], production_env(tmp_path))
+
+    assert result.stdout.splitlines()[-1] == "True ''"  # so /metrics is off until one is set
+
+
+def test_trusted_proxies_are_networks_checked_at_startup(tmp_path):
+    show = "import django; from django.conf import settings; django.setup(); "
+    show += "print(settings.TRUSTED_PROXIES)"
+    env = clean_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings.base")
+
+    good = run_manage_py(["-c", show], {**env, "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7"})
+    bad = run_manage_py(["-c", show], {**env, "TRUSTED_PROXIES": "10.0.0.0/33"})
+
+    assert good.stdout.splitlines()[-1] == "['10.0.0.0/8', '192.0.2.7/32']"
+    assert bad.returncode != 0
+    assert "10.0.0.0/33" in bad.stderr

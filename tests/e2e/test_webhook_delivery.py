@@ -9,8 +9,8 @@ from accounts.services import create_api_key
 from outbox import signing
 from outbox.models import Delivery, OutboxMessage
 from tests.e2e.processes import wait_for
-from tests.outbox.conftest import WebhookSink
 from tests.outbox.factories import WebhookEndpointFactory
+from tests.receivers import WebhookSink
 
 
 @pytest.fixture

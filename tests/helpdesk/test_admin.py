@@ -1,24 +1,35 @@
+import re
+
 import pytest
 from django.test import Client
 
 from accounts.models import Role
 from helpdesk.models import Ticket, TicketEvent
 from outbox.models import OutboxMessage
-from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.accounts.admin_sessions import signed_in_admin, staff_member
+from tests.accounts.factories import MembershipFactory, UserFactory
 from tests.helpdesk.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
+NO_INLINES = {
+    "comments-TOTAL_FORMS": 0,
+    "comments-INITIAL_FORMS": 0,
+    "events-TOTAL_FORMS": 0,
+    "events-INITIAL_FORMS": 0,
+}
+
+
+def shown_version(page: str) -> str:
+    """Return the version the change form carries in its hidden field."""
+    return re.search(r'name="expected_version" value="(\d+)" id="id_expected_version"', page)[1]
+
 
 @pytest.fixture
 def staff_client(organization) -> Client:
-    staff = UserFactory(staff=True, backup_tokens=["adm123"])
+    staff = UserFactory(staff=True)
     MembershipFactory(user=staff, organization=organization, role=Role.ADMIN)
-    client = Client()
-    client.post(
-        "/admin/login/", {"username": staff.email, "password": PASSWORD, "otp_token": "adm123"}
-    )
-    return client
+    return signed_in_admin(staff)
 
 
 def test_change_page_offers_the_allowed_actions_as_buttons(staff_client, organization):
@@ -70,10 +81,8 @@ def test_status_cannot_be_edited_in_the_form_and_edits_are_audited(staff_client,
             "description": "",
             "priority": "high",
             "status": "closed",
-            "comments-TOTAL_FORMS": 0,
-            "comments-INITIAL_FORMS": 0,
-            "events-TOTAL_FORMS": 0,
-            "events-INITIAL_FORMS": 0,
+            "expected_version": 1,
+            **NO_INLINES,
         },
     )
 
@@ -85,3 +94,57 @@ def test_status_cannot_be_edited_in_the_form_and_edits_are_audited(staff_client,
         2,
     )
     assert TicketEvent.objects.get(ticket=ticket).changed_fields == ["subject", "priority"]
+
+
+def test_a_stale_change_form_is_refused_and_keeps_the_first_save(staff_client, organization):
+    ticket = TicketFactory(organization=organization, opened=True, subject="Printer")
+    url = f"/admin/helpdesk/ticket/{ticket.pk}/change/"
+    agent = signed_in_admin(staff_member(organization, role=Role.AGENT))
+    first_seen = shown_version(staff_client.get(url).content.decode())
+    second_seen = shown_version(agent.get(url).content.decode())
+    edit = {"description": "", "priority": "normal", **NO_INLINES}
+
+    staff_client.post(url, {**edit, "subject": "Printer on fire", "expected_version": first_seen})
+    refused = agent.post(
+        url, {**edit, "subject": "Printer fixed", "expected_version": second_seen}, follow=True
+    )
+
+    page = refused.content.decode()
+    assert "changed this ticket after you opened it" in page
+    assert "nothing was saved" in page
+    assert shown_version(page) == "2"  # the form now shows the current values
+    ticket.refresh_from_db()
+    assert (ticket.subject, ticket.version) == ("Printer on fire", 2)
+    assert TicketEvent.objects.filter(ticket=ticket).count() == 1
+
+
+def test_transition_buttons_carry_the_version_the_page_showed(staff_client, organization):
+    ticket = TicketFactory(organization=organization, opened=True)
+    url = f"/admin/helpdesk/ticket/{ticket.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    shown = re.search(r'act/resolve/.*?name="expected_version" value="(\d+)"', page, re.S)[1]
+    edit = {"subject": "Edited meanwhile", "description": "", "priority": "normal"}
+    staff_client.post(url, {**edit, "expected_version": shown, **NO_INLINES})
+
+    response = staff_client.post(
+        f"/admin/helpdesk/ticket/{ticket.pk}/act/resolve/",
+        {"expected_version": shown, "resolution": "Rebooted"},
+        follow=True,
+    )
+
+    assert "changed this ticket meanwhile" in response.content.decode()
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.version) == ("open", 2)
+
+
+def test_another_organizations_ticket_is_404_to_its_buttons_too(organization):
+    other = TicketFactory(opened=True)
+    client = signed_in_admin(staff_member(organization))
+
+    response = client.post(
+        f"/admin/helpdesk/ticket/{other.pk}/act/cancel/",
+        {"expected_version": 1, "reason": "forged"},
+    )
+
+    assert response.status_code == 404
+    assert Ticket.objects.get(pk=other.pk).status == "open"

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from config.api.text import validate_name
 from helpdesk.models import Attachment
 from tests.accounts.factories import OrganizationFactory
 from tests.helpdesk.factories import TicketFactory
@@ -94,3 +95,18 @@ def test_attachments_are_listed(admin_api, organization):
     listed = admin_api.get(f"/api/v1/tickets/{ticket.key}/attachments").json()["results"]
 
     assert [a["name"] for a in listed] == ["invoice.pdf"]
+
+
+@pytest.mark.parametrize("name", ["report\r\nSet-Cookie: x=1.txt", "invoice\u202efdp.exe"])
+def test_a_file_name_never_keeps_control_characters(admin_api, organization, name):
+    ticket = TicketFactory(organization=organization)
+    upload = SimpleUploadedFile(name, b"data", content_type="text/plain")
+
+    response = admin_api.post(
+        f"/api/v1/tickets/{ticket.key}/attachments", {"file": upload}, format="multipart"
+    )
+
+    # Refused, or cleaned by the multipart parser before it is ever a name.
+    assert response.status_code in (201, 422)
+    for attachment in Attachment.objects.all():
+        validate_name(attachment.name)

@@ -4,10 +4,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.forms import modelform_factory
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpdesk.sla import Calendar, add_business_time, business_time_between
+from helpdesk.models import BusinessCalendar, SlaPolicy
+from helpdesk.services.sla_targets import calendar_from
+from helpdesk.sla import MAX_HOLIDAYS, Calendar, add_business_time, business_time_between
 
 PARIS = ZoneInfo("Europe/Paris")
 NINE_TO_FIVE = ((time(9), time(17)),)
@@ -95,3 +99,116 @@ def test_due_time_falls_inside_opening_hours(start, duration, calendar):
     local = due.astimezone(PARIS)
     spans = calendar.intervals_on(local.date())
     assert any(opens < due <= closes for opens, closes in spans)
+
+
+OFFICE = {"0": [["09:00", "17:00"]], "1": [["09:00", "12:00"], ["13:00", "17:00"]]}
+
+
+@pytest.mark.parametrize(
+    ("field", "time_zone", "weekly_hours", "holidays"),
+    [
+        ("time_zone", "Mars/Olympus_Mons", OFFICE, []),
+        ("time_zone", "../../etc/passwd", OFFICE, []),
+        ("weekly_hours", "UTC", {}, []),
+        ("weekly_hours", "UTC", {"0": []}, []),
+        ("weekly_hours", "UTC", ["09:00", "17:00"], []),
+        ("weekly_hours", "UTC", {"monday": [["09:00", "17:00"]]}, []),
+        ("weekly_hours", "UTC", {"7": [["09:00", "17:00"]]}, []),
+        ("weekly_hours", "UTC", {"0": [["17:00", "09:00"]]}, []),
+        ("weekly_hours", "UTC", {"0": [["09:00", "24:00"]]}, []),
+        ("weekly_hours", "UTC", {"0": [["09:00", "13:00"], ["12:00", "17:00"]]}, []),
+        ("weekly_hours", "UTC", {"0": [["09:00"]]}, []),
+        ("weekly_hours", "UTC", {"0": [[9, 17]]}, []),
+        ("weekly_hours", "UTC", {"0": "09:00-17:00"}, []),
+        ("holidays", "UTC", OFFICE, ["25 December"]),
+        ("holidays", "UTC", OFFICE, "2026-12-25"),
+        ("holidays", "UTC", OFFICE, [f"2030-01-{day:02d}" for day in range(1, 29)] * 6),
+    ],
+)
+def test_a_calendar_the_clocks_could_not_use_is_refused_when_saved(
+    organization, field, time_zone, weekly_hours, holidays
+):
+    calendar = BusinessCalendar(
+        organization=organization,
+        name="Office",
+        time_zone=time_zone,
+        weekly_hours=weekly_hours,
+        holidays=holidays,
+    )
+
+    with pytest.raises(ValidationError) as refused:
+        calendar.full_clean()
+    assert field in refused.value.message_dict
+
+
+def test_the_admin_form_shows_what_is_wrong_with_a_calendar(organization):
+    form_class = modelform_factory(BusinessCalendar, fields="__all__")
+    data = {
+        "organization": organization.pk,
+        "name": "Office",
+        "time_zone": "Europe/Paris",
+        "weekly_hours": '{"0": [["17:00", "09:00"]]}',
+        "holidays": "[]",
+    }
+
+    form = form_class(data)
+
+    assert not form.is_valid()
+    assert "weekly_hours" in form.errors
+
+
+def test_a_valid_calendar_saves_and_runs_the_clock(organization):
+    calendar = BusinessCalendar(
+        organization=organization, name="Office", time_zone="Europe/Paris", weekly_hours=OFFICE
+    )
+    calendar.full_clean()
+    calendar.save()
+
+    start = paris(2026, 11, 23, 16)  # a Monday
+    assert add_business_time(start, timedelta(hours=2), calendar_from(calendar)) == paris(
+        2026, 11, 24, 10
+    )
+
+
+def test_a_target_longer_than_the_calendar_can_reach_is_refused(organization):
+    calendar = BusinessCalendar.objects.create(
+        organization=organization, name="Mondays", weekly_hours={"0": [["09:00", "10:00"]]}
+    )
+    policy = SlaPolicy(
+        organization=organization,
+        priority="low",
+        first_response_minutes=60,
+        resolution_minutes=300 * 60,  # 300 business hours: six years of Monday mornings
+        calendar=calendar,
+    )
+
+    with pytest.raises(ValidationError):
+        policy.full_clean()
+
+
+def test_shrinking_a_calendar_below_its_policies_targets_is_refused(organization):
+    calendar = BusinessCalendar.objects.create(
+        organization=organization, name="Office", weekly_hours=OFFICE
+    )
+    SlaPolicy.objects.create(
+        organization=organization,
+        priority="low",
+        first_response_minutes=60,
+        resolution_minutes=300 * 60,
+        calendar=calendar,
+    )
+    calendar.weekly_hours = {"0": [["09:00", "10:00"]]}
+
+    with pytest.raises(ValidationError) as refused:
+        calendar.full_clean()
+    assert "weekly_hours" in refused.value.message_dict
+
+
+def test_fewer_holidays_than_the_limit_never_close_a_calendar_for_a_whole_search():
+    # Every Monday for the limit's worth of weeks: the search still finds the Monday after.
+    mondays = frozenset(date(2027, 1, 4) + timedelta(weeks=n) for n in range(MAX_HOLIDAYS))
+    calendar = Calendar(PARIS, {0: NINE_TO_FIVE}, mondays)
+
+    assert add_business_time(paris(2027, 1, 4, 9), timedelta(hours=1), calendar) > paris(
+        2029, 11, 1
+    )

@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk.api.serializers import ContactOut, TicketOut
@@ -187,3 +187,37 @@ def test_tickets_are_shown_with_fields_built_once(organization):
     # One bound set of fields serves every instance, nested representations included.
     assert TicketOut(first).fields is TicketOut(second).fields
     assert TicketOut(first).fields["requester"].fields is ContactOut().fields
+
+
+@pytest.mark.parametrize(
+    ("changes", "pointer"),
+    [
+        ({"subject": "Two\nlines"}, "/subject"),
+        ({"subject": "x" * 201}, "/subject"),
+        ({"description": "x" * 20_001}, "/description"),
+        ({"description": "bell\x07"}, "/description"),
+        ({"requester": {"email": "dana@example.com", "name": "\x1b[31mred"}}, "/requester/name"),
+    ],
+)
+def test_text_over_its_length_or_with_control_characters_is_422(admin_api, changes, pointer):
+    response = admin_api.post("/api/v1/tickets", {**NEW_TICKET, **changes}, format="json")
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == pointer
+    assert not Ticket.objects.exists()
+
+
+def test_descriptions_keep_their_line_breaks_and_tabs(admin_api):
+    text = "Steps:\n\t1. sign in\r\n\t2. fail"
+
+    response = admin_api.post("/api/v1/tickets", {**NEW_TICKET, "description": text}, format="json")
+
+    assert response.status_code == 201
+    assert Ticket.objects.get().description == text
+
+
+def test_the_database_refuses_a_description_past_its_limit(organization):
+    ticket = TicketFactory(organization=organization)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ticket.objects.filter(pk=ticket.pk).update(description="x" * 20_001)

@@ -1,4 +1,6 @@
+import base64
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
@@ -93,3 +95,76 @@ def test_detail_costs_a_bounded_number_of_queries(
 
     with django_assert_max_num_queries(3):
         assert admin_api.get(f"/api/v1/tickets/{ticket.key}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "cD0yMDI",  # cut short
+        "%F0%9F%98%80",  # not ASCII
+        "cD1ub3QtYS1udW1iZXI=",  # p=not-a-number, for an ordering by id
+    ],
+)
+def test_forged_or_truncated_cursor_is_400(admin_api, tickets, cursor):
+    response = admin_api.get(f"/api/v1/tickets?cursor={cursor}")
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/problems/invalid-cursor")
+
+
+@pytest.mark.parametrize(
+    "position",
+    [b"p=not-a-time", b"p=9999-12-31 23:00:00-05:00", b"p=\x00"],
+)
+def test_cursor_positions_that_cannot_exist_are_400(admin_api, tickets, position):
+    cursor = base64.b64encode(position).decode()
+
+    response = admin_api.get(f"/api/v1/tickets?ordering=created_at&cursor={cursor}")
+
+    assert response.status_code == 400
+    assert response.json()["type"].endswith("/problems/invalid-cursor")
+
+
+@pytest.mark.parametrize("offset", ["-18:59", "+18:00"])
+def test_cursor_with_a_time_zone_offset_postgresql_refuses_pages_on(admin_api, tickets, offset):
+    position = urlencode({"p": f"9327-05-12 06:35:17{offset}"})
+    cursor = base64.b64encode(position.encode()).decode()
+
+    response = admin_api.get(f"/api/v1/tickets?ordering=-created_at&cursor={cursor}")
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["9327-05-12T06:35:17-18:59", "2026-01-01T00:00:00+18:00", "1-01-01T00:00:00+01:00"],
+)
+def test_time_zone_offsets_postgresql_cannot_take_are_compared_in_utc(admin_api, tickets, moment):
+    response = admin_api.get(
+        "/api/v1/tickets", {"updated_after": moment, "status": "open", "q": "printer"}
+    )
+
+    assert response.status_code in (200, 422), response.json()
+
+
+def test_time_past_the_last_representable_one_is_422(admin_api, tickets):
+    response = admin_api.get("/api/v1/tickets?created_before=9999-12-31T23:00:00-05:00")
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/created_before"
+
+
+def test_the_reported_offset_is_answered(admin_api, tickets):
+    response = admin_api.get("/api/v1/tickets?updated_after=9327-05-12T06:35:17-18:59")
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+@pytest.mark.parametrize("param", ["q", "tag", "requester_email"])
+def test_nul_in_a_query_parameter_is_422(admin_api, tickets, param):
+    response = admin_api.get(f"/api/v1/tickets?{param}=a%00b")
+
+    assert response.status_code == 422

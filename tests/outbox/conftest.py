@@ -1,38 +1,45 @@
+import email
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import psycopg
 import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection
 
 
-class WebhookSink:
-    """A local HTTP receiver that records what it is sent and answers with `status`."""
+class SlowReceiver:
+    """A local HTTP receiver that never finishes: it drips its answer one byte a second, or
+    (`endless=True`) answers 200 and then streams a body without end."""
 
-    def __init__(self) -> None:
-        self.received: list[dict] = []
-        self.status = 200
-        sink = self
+    def __init__(self, *, endless: bool = False) -> None:
+        self.requests = 0
+        receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                sink.received.append(
-                    {
-                        "path": self.path,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "body": body,
-                        "at": time.time(),
-                    }
-                )
-                self.send_response(sink.status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests += 1
+                try:
+                    if endless:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+                        while True:
+                            self.wfile.write(b"x" * 65536)
+                    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(1)
+                except OSError:
+                    pass  # the sender hung up, as it should
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/serviceflow"
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
@@ -41,8 +48,82 @@ class WebhookSink:
 
 
 @pytest.fixture
-def webhook_sink(monkeypatch):
-    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")
-    sink = WebhookSink()
-    yield sink
-    sink.close()
+def dripping_receiver(webhook_sink):
+    receiver = SlowReceiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def endless_receiver(webhook_sink):
+    receiver = SlowReceiver(endless=True)
+    yield receiver
+    receiver.close()
+
+
+class SmtpServer:
+    """A real SMTP server on localhost (aiosmtpd) that refuses the addresses in `refused`."""
+
+    def __init__(self) -> None:
+        self.refused: set[str] = set()
+        self.messages: list[dict] = []
+        self.on_data = None
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.on_data:
+            self.on_data()
+        message = email.message_from_bytes(envelope.content)
+        self.messages.append({"to": envelope.rcpt_tos, "subject": message["Subject"]})
+        return "250 Message accepted"
+
+    def recipients(self) -> list[str]:
+        return [address for message in self.messages for address in message["to"]]
+
+    def close(self) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    server = SmtpServer()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = (
+        "127.0.0.1",
+        server.port,
+        False,
+    )
+    yield server
+    server.close()
+
+
+def this_backend_pid() -> int:
+    """The PostgreSQL backend of this thread's Django connection."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def backend_state(pid: int) -> str:
+    """What pg_stat_activity says a backend is doing, seen from a connection of its own."""
+    database = settings.DATABASES["default"]
+    with psycopg.connect(
+        host=database["HOST"],
+        port=database["PORT"],
+        user=database["USER"],
+        dbname=database["NAME"],
+        password=database["PASSWORD"] or None,
+    ) as watcher:
+        return watcher.execute(
+            "SELECT state FROM pg_stat_activity WHERE pid = %s", [pid]
+        ).fetchone()[0]

@@ -5,6 +5,7 @@ import threading
 
 import redis
 from django.conf import settings
+from django.db import connection
 
 from outbox.publishers import Publisher
 
@@ -12,6 +13,7 @@ RECORDING = "tests.outbox.publishers.RecordingPublisher"
 FLAKY = "tests.outbox.publishers.FlakyPublisher"
 CONSUMERS = "outbox.publishers.consumers.InProcessConsumers"
 DIE = "tests.outbox.publishers.DieAfterPublishing"
+TRANSACTION_PROBE = "tests.outbox.publishers.TransactionProbe"
 
 
 def recorder() -> redis.Redis:
@@ -56,3 +58,13 @@ class DieAfterPublishing(Publisher):
 
     def publish(self, message) -> None:
         os._exit(137)
+
+
+class TransactionProbe(Publisher):
+    """Record whether a transaction was open while publishing (a broker publish is network I/O)."""
+
+    name = "probe"
+    seen: list[bool] = []
+
+    def publish(self, message) -> None:
+        self.seen.append(connection.in_atomic_block)

@@ -1,11 +1,13 @@
-"""A drainer that dies between publishing and marking: the message is published again,
-and a consumer's effect still happens once."""
+"""A drainer that dies between publishing and recording: once its lease expires the message is
+published again, and a consumer's effect still happens once."""
 
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import create_api_key
@@ -22,7 +24,7 @@ DRAIN_ONCE = (
 
 
 @pytest.mark.django_db(transaction=True)
-def test_drainer_killed_before_marking_republishes_and_the_effect_happens_once(
+def test_drainer_killed_before_recording_republishes_after_its_lease_and_the_effect_happens_once(
     organization, recording, process_env
 ):
     MembershipFactory(organization=organization, role=Role.ADMIN)
@@ -43,14 +45,19 @@ def test_drainer_killed_before_marking_republishes_and_the_effect_happens_once(
     assert crashed.returncode == 137
     message.refresh_from_db()
     assert (message.state, message.attempts) == ("pending", 0)
+    assert message.claimed_until > timezone.now()  # the dead drainer's lease
     assert len(RecordingPublisher.published()) == 1  # it did leave the process
-    assert not Notification.objects.exists()  # the effect died with the transaction
+    assert Notification.objects.count() == 1  # the consumer committed with its receipt
+    assert drain_batch() == 0  # nobody takes it while the lease lasts
 
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )
     drain_batch()
 
     message.refresh_from_db()
-    assert message.state == "published"
+    assert (message.state, message.claimed_until) == ("published", None)
     assert len(RecordingPublisher.published()) == 2  # at least once: published again
-    assert Notification.objects.count() == 1
-    assert apply_once(CONSUMER_NAME, create_notifications, message) is False  # a redelivery
+    assert Notification.objects.count() == 1  # the receipt made the redelivery a no-op
+    assert apply_once(CONSUMER_NAME, create_notifications, message) is False
     assert Notification.objects.count() == 1

@@ -2,14 +2,24 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from outbox.models import OutboxMessage
-from outbox.services.drain import drain, drain_batch, retry_delay
+from outbox.publishers import configured_publishers
+from outbox.services.batching import Lease, retry_delay
+from outbox.services.drain import CLAIM_SQL, claim_batch, drain, drain_batch, publish_message
+from outbox.services.locking import skip_locked_clause
 from outbox.services.redrive import redrive_messages
 from tests.concurrency import run_concurrently
 from tests.outbox.factories import emit_event
-from tests.outbox.publishers import RecordingPublisher
+from tests.outbox.publishers import (
+    CONSUMERS,
+    RECORDING,
+    TRANSACTION_PROBE,
+    RecordingPublisher,
+    TransactionProbe,
+)
 
 
 def test_drain_publishes_to_every_publisher_and_marks_published(db, organization, recording):
@@ -135,9 +145,91 @@ def test_dead_event_holds_its_aggregate_until_redriven(db, organization, flaky, 
     assert OutboxMessage.objects.get(pk=second.pk).state == "pending"
     flaky.failing = set()
     redrive_messages(OutboxMessage.objects.all())
-    drain_batch()
+    drain()
 
     order = [
         event for aggregate, event in RecordingPublisher.published() if aggregate == "ticket:1"
     ]
     assert order == [str(first.event_id), str(second.event_id)]
+
+
+def test_other_aggregates_flow_while_more_than_a_batch_waits_behind_a_dead_message(
+    db, organization, flaky, settings
+):
+    settings.OUTBOX_BATCH_SIZE = 5
+    dead = emit_event(organization, aggregate=("ticket", 1))
+    OutboxMessage.objects.filter(pk=dead.pk).update(state="dead", attempts=12)
+    held_back = [emit_event(organization, aggregate=("ticket", 1)) for _ in range(12)]
+    other = emit_event(organization, aggregate=("ticket", 2))
+
+    assert drain_batch() == 1
+
+    assert OutboxMessage.objects.get(pk=other.pk).state == "published"
+    assert not OutboxMessage.objects.filter(pk__in=[m.pk for m in held_back]).exclude(
+        state="pending"
+    )
+    assert [event for _, event in RecordingPublisher.published()] == [str(other.event_id)]
+
+
+def test_claim_is_one_query_on_the_partial_indexes(db, organization):
+    emit_event(organization)
+    sql = CLAIM_SQL.format(lock=skip_locked_clause())
+    params = {"now": timezone.now(), "until": timezone.now(), "limit": 100}
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table must not hide a scan
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "outbox_pending_due" in plan
+    assert "outbox_unpublished_by_agg" in plan
+    assert "Seq Scan" not in plan
+    assert "Limit" in plan
+
+
+def test_a_leased_message_is_claimed_again_only_after_its_lease_expires(db, organization):
+    message = emit_event(organization)
+
+    assert [m.pk for m in claim_batch(10, Lease.take())] == [message.pk]
+    assert claim_batch(10, Lease.take()) == []  # another drainer's lease holds it
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        claimed_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert [m.pk for m in claim_batch(10, Lease.take())] == [message.pk]  # at least once
+
+
+def test_an_outcome_after_the_lease_was_lost_changes_nothing(db, organization, recording):
+    message = emit_event(organization)
+    [claimed] = claim_batch(10, Lease.take())
+    another_lease = timezone.now() + timedelta(seconds=60)  # after this one expired
+    OutboxMessage.objects.filter(pk=message.pk).update(claimed_until=another_lease)
+
+    assert drain_batch() == 0  # the new lease holds it
+    publish_message(claimed, configured_publishers())
+
+    message.refresh_from_db()
+    assert message.state == "pending"  # the newer holder records the outcome, not this one
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publishers_that_do_not_write_here_run_with_no_transaction_open(organization, settings):
+    settings.OUTBOX_PUBLISHERS = [CONSUMERS, RECORDING, TRANSACTION_PROBE]
+    TransactionProbe.seen = []
+    emit_event(organization)
+
+    drain()
+
+    assert TransactionProbe.seen == [False]
+
+
+def test_a_drain_gives_back_the_messages_its_lease_no_longer_covers(
+    db, organization, recording, settings
+):
+    settings.OUTBOX_LEASE_SECONDS = 1  # too short to start anything
+    message = emit_event(organization)
+
+    assert drain_batch() == 1
+
+    message.refresh_from_db()
+    assert (message.state, message.attempts, message.claimed_until) == ("pending", 0, None)
+    assert recording.published() == []

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from accounts.api_keys import split_key
 from accounts.models import ApiKey
 from outbox.models import IdempotencyRecord
-from outbox.services.idempotency import claim_key, purge_expired
+from outbox.services.idempotency import ClientKey, claim_key, purge_expired
 from tests.concurrency import run_concurrently
 
 BODY = {"name": "integration", "role": "agent"}
@@ -148,9 +148,7 @@ def test_a_duplicate_waits_for_the_first_at_most_the_configured_time_then_gets_4
     def first_request_still_running():
         with transaction.atomic():
             claim_key(
-                organization_id=organization.pk,
-                principal=f"api_key:{api_key.pk}",
-                key=key,
+                client_key=ClientKey(organization.pk, f"api_key:{api_key.pk}", key),
                 request_fingerprint="-",
                 method="POST",
                 path="/api/v1/api-keys",

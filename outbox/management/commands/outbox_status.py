@@ -4,12 +4,15 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from outbox.models import Delivery, OutboxMessage
+from outbox.models import Delivery, Notification, OutboxMessage
 from outbox.publishers import configured_publishers
 
 
 class Command(BaseCommand):
-    help = "Show the outbox backlog: pending, oldest pending age, dead, per publisher."
+    help = (
+        "Show the outbox backlog: pending, oldest pending age, dead, per publisher; "
+        "webhook deliveries and notification e-mails."
+    )
 
     def handle(self, *args, **options):
         totals = OutboxMessage.objects.aggregate(
@@ -32,6 +35,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"webhooks   deliveries pending={deliveries['pending']} dead={deliveries['dead']}"
         )
+        emails = Notification.objects.aggregate(
+            pending=Count("id", filter=Q(email_state="pending")),
+            dead=Count("id", filter=Q(email_state="dead")),
+        )
+        self.stdout.write(f"e-mails    pending={emails['pending']} dead={emails['dead']}")
 
     def _waiting_per_publisher(self) -> Counter:
         """Count unpublished messages each publisher has still to take, by state."""

@@ -1,0 +1,187 @@
+"""The webhook sender: one bad delivery fails alone, no transaction is open on the wire, every
+request has a deadline, deleted endpoints get nothing, and an aggregate's order holds."""
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from outbox.models import Delivery
+from outbox.services.deliveries import deliver_all_due, deliver_due
+from outbox.services.drain import drain
+from outbox.services.webhooks import delete_endpoint, update_endpoint
+from tests.outbox.conftest import backend_state, this_backend_pid
+from tests.outbox.factories import WebhookEndpointFactory, emit_event
+
+
+def full_width(text: str) -> str:
+    """`localhost` in full-width letters (U+FF41…), as a pasted name may come."""
+    return "".join(chr(ord(letter) + 0xFEE0) for letter in text)
+
+
+def delivery_to(endpoint) -> Delivery:
+    return Delivery.objects.get(endpoint=endpoint)
+
+
+@pytest.mark.django_db
+def test_poison_deliveries_and_a_dripping_receiver_fail_alone_within_the_deadline(
+    organization, webhook_sink, dripping_receiver, settings
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    sink_port = webhook_sink.url.split(":")[2].split("/")[0]
+    poisons = [
+        # Full-width letters: the name resolves (IDNA maps it to localhost), the Host header
+        # then cannot be encoded: UnicodeEncodeError.
+        WebhookEndpointFactory(
+            organization=organization, url=f"http://{full_width('localhost')}:{sink_port}/"
+        ),
+        # A label longer than 63 characters: the IDNA codec refuses it (UnicodeError).
+        WebhookEndpointFactory(organization=organization, url=f"http://{'a' * 64}.example/"),
+    ]
+    dripping = WebhookEndpointFactory(organization=organization, url=dripping_receiver.url)
+    healthy = WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    emit_event(organization, aggregate=("ticket", 1))
+    emit_event(organization, aggregate=("ticket", 2))
+    drain()
+    started = time.monotonic()
+
+    deliver_all_due(time_budget_seconds=30)
+
+    elapsed = time.monotonic() - started
+    assert elapsed < 2 * settings.WEBHOOK_TIMEOUT_SECONDS + 3  # two drips, in parallel never
+    assert len(webhook_sink.received) == 2
+    assert set(Delivery.objects.filter(endpoint=healthy).values_list("state", flat=True)) == {
+        "delivered"
+    }
+    for endpoint, error in [
+        (poisons[0], "UnicodeEncodeError"),
+        (poisons[1], "UnicodeError"),
+        (dripping, "No complete response within 2 s"),
+    ]:
+        for delivery in Delivery.objects.filter(endpoint=endpoint):
+            assert (delivery.state, delivery.attempts) == ("pending", 1)
+            assert error in delivery.last_error
+            assert delivery.next_attempt_at > timezone.now()
+
+
+@pytest.mark.django_db
+def test_a_poison_delivery_goes_dead_after_its_schedule(organization, settings):
+    settings.WEBHOOK_RETRY_SCHEDULE_SECONDS = [0]
+    poison = WebhookEndpointFactory(organization=organization, url=f"http://{'a' * 64}.example/")
+    emit_event(organization)
+    drain()
+
+    deliver_due()
+    deliver_due()
+
+    delivery = delivery_to(poison)
+    assert (delivery.state, delivery.attempts, delivery.claimed_until) == ("dead", 2, None)
+
+
+@pytest.mark.django_db
+def test_a_receiver_streaming_without_end_is_read_only_up_to_the_prefix(
+    organization, endless_receiver, settings
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 5
+    endpoint = WebhookEndpointFactory(organization=organization, url=endless_receiver.url)
+    emit_event(organization)
+    drain()
+    started = time.monotonic()
+
+    deliver_due()
+
+    assert time.monotonic() - started < 3
+    assert delivery_to(endpoint).state == "delivered"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_while_a_webhook_is_on_the_wire(organization, webhook_sink):
+    WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    emit_event(organization)
+    drain()
+    sender_pid, seen = this_backend_pid(), []
+    webhook_sink.on_receive = lambda request: seen.append(backend_state(sender_pid))
+
+    deliver_due()
+
+    assert seen == ["idle"]  # not "idle in transaction"
+    assert Delivery.objects.get().state == "delivered"
+
+
+@pytest.mark.django_db
+def test_a_deleted_endpoint_gets_nothing_more(organization, webhook_sink):
+    deleted = WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    emit_event(organization)
+    drain()  # a delivery is queued for it
+    delete_endpoint(endpoint_id=deleted.pk)
+    emit_event(organization, aggregate=("thing", 2))
+    drain()
+
+    deliver_all_due()
+
+    assert webhook_sink.received == []
+    delivery = delivery_to(deleted)
+    assert (delivery.state, delivery.last_error) == ("dead", "The endpoint was deleted.")
+
+
+@pytest.mark.django_db
+def test_a_disabled_endpoint_gets_nothing_until_enabled(organization, webhook_sink):
+    endpoint = WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    emit_event(organization)
+    drain()
+    update_endpoint(endpoint_id=endpoint.pk, expected_version=1, changes={"is_active": False})
+
+    deliver_all_due()
+    assert webhook_sink.received == []
+
+    update_endpoint(endpoint_id=endpoint.pk, expected_version=2, changes={"is_active": True})
+    deliver_all_due()
+    assert len(webhook_sink.received) == 1
+
+
+@pytest.mark.django_db
+def test_redelivering_to_a_deleted_endpoint_is_a_409_problem(admin_api, organization):
+    endpoint = WebhookEndpointFactory(organization=organization)
+    message = emit_event(organization)
+    drain()
+    delivery = Delivery.objects.get(endpoint=endpoint, message=message)
+    Delivery.objects.filter(pk=delivery.pk).update(state="dead")
+    delete_endpoint(endpoint_id=endpoint.pk)
+
+    response = admin_api.post(f"/api/v1/deliveries/{delivery.pk}/redeliver")
+
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/problems/endpoint-gone")
+    delivery.refresh_from_db()
+    assert delivery.state == "dead"
+
+
+@pytest.mark.django_db
+def test_a_later_event_waits_at_an_endpoint_while_an_earlier_one_is_retried(
+    organization, webhook_sink
+):
+    WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    first = emit_event(organization, aggregate=("ticket", 1))
+    second = emit_event(organization, aggregate=("ticket", 1))
+    other = emit_event(organization, aggregate=("ticket", 2))
+    drain()
+    refused = {str(first.event_id)}
+    webhook_sink.on_receive = lambda r: 503 if r["headers"]["webhook-id"] in refused else None
+
+    deliver_all_due()
+
+    sent = [r["headers"]["webhook-id"] for r in webhook_sink.received]
+    assert sent == [str(first.event_id), str(other.event_id)]  # `second` waits behind `first`
+    refused.clear()
+    Delivery.objects.filter(state="pending").update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+    deliver_all_due()
+
+    sent = [r["headers"]["webhook-id"] for r in webhook_sink.received]
+    assert sent[2:] == [str(first.event_id), str(second.event_id)]
+    assert set(Delivery.objects.values_list("state", flat=True)) == {"delivered"}
+    assert json.loads(webhook_sink.received[-1]["body"])["aggregate"]["id"] == "1"
