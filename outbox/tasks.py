@@ -6,7 +6,7 @@ well before them (their time budget), and rows a killed task leased come back wh
 
 from celery import shared_task
 
-from outbox.services import deliveries, drain, feed, idempotency, notifications, retention
+from outbox.services import deliveries, drain, feed, notifications, retention
 
 
 @shared_task(ignore_result=True)
@@ -37,4 +37,4 @@ def purge_history() -> int:
 @shared_task(ignore_result=True)
 def purge_idempotency_records() -> int:
     """Kept for ticks queued before purge_history replaced it in the beat schedule."""
-    return idempotency.purge_expired()
+    return retention.purge_history()

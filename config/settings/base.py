@@ -322,7 +322,9 @@ WEBHOOK_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000]
 IDEMPOTENCY_TTL_SECONDS = env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600)
 IDEMPOTENCY_WAIT_SECONDS = env_int("IDEMPOTENCY_WAIT_SECONDS", 10)
 NOTIFICATION_EMAIL_BATCH_SIZE = env_int("NOTIFICATION_EMAIL_BATCH_SIZE", 50)
-NOTIFICATION_EMAIL_MAX_ATTEMPTS = env_int("NOTIFICATION_EMAIL_MAX_ATTEMPTS", 8)
+# Retries of one e-mail the server refused, like webhook deliveries' (about 27 h, then dead);
+# while the server cannot be reached at all, no e-mail is charged an attempt.
+NOTIFICATION_EMAIL_RETRY_SCHEDULE_SECONDS = [5, 300, 1800, 7200, 18000, 36000, 36000]
 # Retention (docs/adr/0016): history older than this many days is purged in small batches.
 # The event feed reaches back OUTBOX_RETENTION_DAYS.
 OUTBOX_RETENTION_DAYS = env_int("OUTBOX_RETENTION_DAYS", 30)

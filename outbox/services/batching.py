@@ -63,6 +63,13 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=step / 2 + random.uniform(0, step / 2))  # noqa: S311
 
 
+def scheduled_delay(attempts: int, schedule: list[int]) -> timedelta | None:
+    """Delay before attempt `attempts + 1` on a schedule (±10 %), or None once it is exhausted."""
+    if attempts > len(schedule):
+        return None
+    return timedelta(seconds=schedule[attempts - 1] * random.uniform(0.9, 1.1))  # noqa: S311
+
+
 def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 

@@ -7,11 +7,9 @@ any error while sending one delivery fails that delivery alone.
 
 import contextlib
 import json
-import random
 import socket
 import threading
 import time
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -32,6 +30,7 @@ from outbox.services.batching import (
     describe,
     give_back,
     repeat_batches,
+    scheduled_delay,
 )
 from outbox.targets import ResolvedTarget, UnsafeTarget, resolve_target
 
@@ -128,15 +127,6 @@ def post_signed(delivery: Delivery) -> int:
     return status
 
 
-def next_attempt_delay(attempts: int) -> timedelta | None:
-    """Delay before attempt `attempts + 1`, or None once the schedule is exhausted."""
-    schedule = settings.WEBHOOK_RETRY_SCHEDULE_SECONDS
-    if attempts > len(schedule):
-        return None
-    step = schedule[attempts - 1]
-    return timedelta(seconds=step * random.uniform(0.9, 1.1))  # noqa: S311
-
-
 def attempt(delivery: Delivery) -> None:
     """Send a leased delivery with no transaction open, then record the outcome."""
     started = time.monotonic()
@@ -148,7 +138,7 @@ def attempt(delivery: Delivery) -> None:
     except Exception as exc:  # whatever one delivery raises, it fails that delivery alone
         delivery.last_status_code = getattr(exc, "status_code", None)
         delivery.last_error = str(exc) if isinstance(exc, DeliveryFailed) else describe(exc)
-        delay = next_attempt_delay(delivery.attempts)
+        delay = scheduled_delay(delivery.attempts, settings.WEBHOOK_RETRY_SCHEDULE_SECONDS)
         if delay is None:
             delivery.state = Delivery.State.DEAD
         else:
@@ -247,12 +237,14 @@ def redeliver(delivery: Delivery) -> Delivery:
     delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
     if delivery.endpoint.deleted_at is not None or not delivery.endpoint.is_active:
         raise EndpointGone("The endpoint was deleted or disabled; nothing is sent to it.")
-    delivery.state, delivery.attempts, delivery.next_attempt_at = (
+    # Ending any lease makes an attempt still in flight record nothing over this reset.
+    delivery.state, delivery.attempts, delivery.next_attempt_at, delivery.claimed_until = (
         Delivery.State.PENDING,
         0,
         timezone.now(),
+        None,
     )
-    delivery.save(update_fields=["state", "attempts", "next_attempt_at"])
+    delivery.save(update_fields=["state", "attempts", "next_attempt_at", "claimed_until"])
     transaction.on_commit(nudge_delivery)
     return delivery
 

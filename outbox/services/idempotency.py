@@ -134,17 +134,3 @@ def store_response(claim: Claim, *, status: int, headers: dict, body) -> None:
     IdempotencyRecord.objects.filter(pk=claim.record_id).update(
         response_status=status, response_sealed=claim.client_key.seal(headers, body)
     )
-
-
-def purge_expired(batch_size: int = 5000) -> int:
-    """Delete expired records in batches; return how many went."""
-    deleted = 0
-    while True:
-        ids = list(
-            IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).values_list(
-                "pk", flat=True
-            )[:batch_size]
-        )
-        if not ids:
-            return deleted
-        deleted += IdempotencyRecord.objects.filter(pk__in=ids).delete()[0]

@@ -2,7 +2,7 @@
 
 The sender leases due e-mails, sends them with no transaction open and records each outcome
 in a short transaction; any error while sending one e-mail fails that e-mail alone, which is
-retried with backoff and goes dead after NOTIFICATION_EMAIL_MAX_ATTEMPTS (docs/adr/0010).
+retried on NOTIFICATION_EMAIL_RETRY_SCHEDULE_SECONDS and then goes dead (docs/adr/0010).
 """
 
 import logging
@@ -24,7 +24,7 @@ from outbox.services.batching import (
     describe,
     give_back,
     repeat_batches,
-    retry_delay,
+    scheduled_delay,
 )
 
 logger = logging.getLogger(__name__)
@@ -121,14 +121,26 @@ def send_email(notification: Notification, connection) -> None:
     ).send()
 
 
+class MailServerAway(Exception):
+    """The SMTP server could not be reached: no e-mail of the batch is to blame."""
+
+
 def attempt_email(notification: Notification, connection, *, concerned: bool) -> None:
-    """Send a leased e-mail with no transaction open, then record the outcome."""
+    """Send a leased e-mail with no transaction open, then record the outcome.
+
+    Raise MailServerAway, recording nothing, when no connection to the server can be opened.
+    """
     if not concerned:
         notification.email_state = Notification.EmailState.SKIPPED
     else:
-        notification.email_attempts += 1
         try:
             connection.open()  # keeps an open connection; opens one after a failure
+        except STOP_NOW:
+            raise
+        except Exception as exc:
+            raise MailServerAway(describe(exc)) from exc
+        notification.email_attempts += 1
+        try:
             send_email(notification, connection)
         except STOP_NOW:
             raise
@@ -143,11 +155,12 @@ def attempt_email(notification: Notification, connection, *, concerned: bool) ->
 
 def _failed(notification: Notification, error: str) -> None:
     notification.email_last_error = error
-    if notification.email_attempts >= settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS:
+    schedule = settings.NOTIFICATION_EMAIL_RETRY_SCHEDULE_SECONDS
+    delay = scheduled_delay(notification.email_attempts, schedule)
+    if delay is None:
         notification.email_state = Notification.EmailState.DEAD
         logger.error("Notification e-mail %s is dead: %s", notification.pk, error)
     else:
-        delay = retry_delay(notification.email_attempts)
         notification.email_next_attempt_at = timezone.now() + delay
 
 
@@ -172,7 +185,13 @@ def send_due_emails(limit: int | None = None, stop_at: float | None = None) -> i
             if not lease.allows_another_item(stop_at):
                 give_back(due[position:], "email_claimed_until")
                 break
-            attempt_email(notification, connection, concerned=notification.pk in concerned)
+            try:
+                attempt_email(notification, connection, concerned=notification.pk in concerned)
+            except MailServerAway as exc:
+                # An outage is not the e-mails' fault: none is charged an attempt; beat retries.
+                logger.warning("Mail server unreachable, %d e-mail(s) wait: %s", len(due), exc)
+                give_back(due[position:], "email_claimed_until")
+                break
     finally:
         connection.close()
     return len(due)

@@ -13,8 +13,13 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
-from outbox.models import ConsumerReceipt, Delivery, Notification, OutboxMessage
-from outbox.services import idempotency
+from outbox.models import (
+    ConsumerReceipt,
+    Delivery,
+    IdempotencyRecord,
+    Notification,
+    OutboxMessage,
+)
 
 RETENTION_SECONDS = 30  # one beat tick's budget; the next tick carries on
 
@@ -51,6 +56,11 @@ def purgeable_notifications() -> QuerySet:
     )
 
 
+def purgeable_idempotency_records() -> QuerySet:
+    """Records past their expiry: a retry with their key now runs as a new request."""
+    return IdempotencyRecord.objects.filter(expires_at__lte=timezone.now())
+
+
 def purge(queryset: QuerySet, *, stop_at: float) -> int:
     """Delete the queryset's rows batch by batch, each batch committed on its own."""
     batch_size, deleted = settings.RETENTION_BATCH_SIZE, 0
@@ -71,6 +81,11 @@ def purge_history(*, time_budget_seconds: float = RETENTION_SECONDS) -> int:
     """Purge every kind of history past its period; return how many rows went."""
     stop_at = time.monotonic() + time_budget_seconds
     # Deliveries before messages: a message goes only once its deliveries have.
-    kinds = [purgeable_deliveries, purgeable_messages, purgeable_receipts, purgeable_notifications]
-    deleted = sum(purge(kind(), stop_at=stop_at) for kind in kinds)
-    return deleted + idempotency.purge_expired(batch_size=settings.RETENTION_BATCH_SIZE)
+    kinds = [
+        purgeable_deliveries,
+        purgeable_messages,
+        purgeable_receipts,
+        purgeable_notifications,
+        purgeable_idempotency_records,
+    ]
+    return sum(purge(kind(), stop_at=stop_at) for kind in kinds)

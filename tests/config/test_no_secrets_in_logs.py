@@ -60,7 +60,9 @@ def bearer(plaintext: str) -> APIClient:
 def create_twice(client: APIClient, path: str, body: dict, key: str) -> dict:
     """Create with an Idempotency-Key, then replay it; return the created representation."""
     created = client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
-    client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    replayed = client.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert created.status_code == replayed.status_code == 201
+    assert replayed["Idempotent-Replayed"] == "true" and replayed.json() == created.json()
     return created.json()
 
 

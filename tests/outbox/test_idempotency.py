@@ -13,7 +13,8 @@ from rest_framework.test import APIClient
 from accounts.api_keys import split_key
 from accounts.models import ApiKey
 from outbox.models import IdempotencyRecord
-from outbox.services.idempotency import ClientKey, claim_key, purge_expired
+from outbox.services.idempotency import ClientKey, claim_key
+from outbox.services.retention import purge_history
 from tests.concurrency import run_concurrently
 
 BODY = {"name": "integration", "role": "agent"}
@@ -102,7 +103,7 @@ def test_expired_key_runs_the_request_again_and_purge_removes_expired_records(ad
     assert created_keys() == 2
     IdempotencyRecord.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     create(admin_api, str(uuid.uuid4()))
-    assert purge_expired() == 1
+    assert purge_history() == 1
     assert IdempotencyRecord.objects.count() == 1
 
 

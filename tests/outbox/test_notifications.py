@@ -1,3 +1,4 @@
+import socket
 import uuid
 from datetime import timedelta
 from io import StringIO
@@ -138,7 +139,7 @@ def test_poison_emails_fail_alone_and_the_rest_are_sent(organization, smtp_serve
 def test_a_poison_email_goes_dead_shows_in_status_and_metrics_and_is_redriven(
     organization, smtp_server, settings, client
 ):
-    settings.NOTIFICATION_EMAIL_MAX_ATTEMPTS = 2
+    settings.NOTIFICATION_EMAIL_RETRY_SCHEDULE_SECONDS = [0]  # one retry, then dead
     member = MembershipFactory(organization=organization)
     smtp_server.refused = {member.user.email}
     notification = notify(member)
@@ -226,3 +227,26 @@ def test_members_who_leave_before_the_email_goes_get_no_email(organization, admi
 
     assert mail.outbox == []
     assert set(Notification.objects.values_list("email_state", flat=True)) == {"skipped"}
+
+
+def test_an_unreachable_mail_server_charges_no_email_and_they_go_once_it_is_back(
+    organization, smtp_server, settings
+):
+    members = [MembershipFactory(organization=organization) for _ in range(3)]
+    waiting = [notify(member, aggregate=("ticket", str(n))) for n, member in enumerate(members)]
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        settings.EMAIL_PORT = closed.getsockname()[1]  # nothing listens there once closed
+    for _ in range(3):
+        send_pending_emails()
+
+    for notification in waiting:
+        notification.refresh_from_db()
+        assert (notification.email_state, notification.email_attempts) == ("pending", 0)
+        assert notification.email_claimed_until is None
+
+    settings.EMAIL_PORT = smtp_server.port
+    send_pending_emails()
+
+    assert sorted(smtp_server.recipients()) == sorted(m.user.email for m in members)
+    assert set(Notification.objects.values_list("email_state", flat=True)) == {"sent"}

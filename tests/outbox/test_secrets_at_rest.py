@@ -73,6 +73,8 @@ def test_dump_after_creations_with_idempotency_keys_holds_no_usable_secret_yet_r
 
     plaintext, secret = created_key.json()["key"], created_hook.json()["secret"]
     assert IdempotencyRecord.objects.count() == 2
+    endpoint = WebhookEndpoint.objects.get(pk=created_hook.json()["id"])
+    assert webhook_sink.url in dump and endpoint.secret_sealed in dump  # the dump holds the rows
     for value in [admin_key, plaintext, *secret_forms(secret), key_request, webhook_request]:
         assert value not in dump
     assert replayed_key["Idempotent-Replayed"] == replayed_hook["Idempotent-Replayed"] == "true"

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from outbox.models import Delivery
-from outbox.services.deliveries import deliver_all_due, deliver_due
+from outbox.services.deliveries import deliver_all_due, deliver_due, redeliver
 from outbox.services.drain import drain
 from outbox.services.webhooks import delete_endpoint, update_endpoint
 from tests.outbox.conftest import backend_state, this_backend_pid
@@ -185,3 +185,26 @@ def test_a_later_event_waits_at_an_endpoint_while_an_earlier_one_is_retried(
     assert sent[2:] == [str(first.event_id), str(second.event_id)]
     assert set(Delivery.objects.values_list("state", flat=True)) == {"delivered"}
     assert json.loads(webhook_sink.received[-1]["body"])["aggregate"]["id"] == "1"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivery_asked_while_an_attempt_is_on_the_wire_is_not_overwritten(
+    organization, webhook_sink
+):
+    WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    emit_event(organization)
+    drain()
+    delivery = Delivery.objects.get()
+    Delivery.objects.filter(pk=delivery.pk).update(attempts=3)
+
+    def redeliver_meanwhile(request) -> int:
+        redeliver(Delivery.objects.get(pk=delivery.pk))  # another connection, committed
+        return 500
+
+    webhook_sink.on_receive = redeliver_meanwhile
+
+    deliver_due()
+
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, delivery.claimed_until) == ("pending", 0, None)
+    assert delivery.next_attempt_at <= timezone.now()  # due now, as the redelivery asked
