@@ -4,7 +4,9 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
+from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin as DjangoStaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -12,18 +14,57 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as DjangoTOTPDevic
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.models import ApiKey, Membership, Organization, User
+from accounts.models import ApiKey, Membership, Organization, Role, User
 from config.admin import OrganizationScopedAdmin, OrganizationScoping, organization_ids_of
 
 # Granting privileges is a superuser's business; staff manage people within their organizations.
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "last_login", "date_joined"]
 
 
+# Roles from the least to the most privileged: staff grant at most their own.
+ROLE_RANK = {role: rank for rank, role in enumerate(reversed(Role.values))}
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    """Staff never change their own memberships, nor grant or touch a role above their own."""
+
+    editor = None  # the staff member saving the form, set per request by the inline
+
+    def clean(self) -> None:
+        super().clean()
+        if self.editor.is_superuser:
+            return
+        touched = [
+            form for form in self.forms if form.has_changed() or self._should_delete_form(form)
+        ]
+        if touched and self.instance.pk == self.editor.pk:
+            raise ValidationError("Your own memberships are changed by another admin.")
+        own_roles = dict(self.editor.memberships.values_list("organization_id", "role"))
+        for form in touched:
+            if form.instance.pk:  # what it was: nobody changes a membership ranking above them
+                self._refuse_above(own_roles, form.initial["organization"], form.initial["role"])
+            organization = form.cleaned_data.get("organization")
+            if organization is not None and form.cleaned_data.get("role"):
+                self._refuse_above(own_roles, organization.pk, form.cleaned_data["role"])
+
+    @staticmethod
+    def _refuse_above(own_roles: dict, organization_id, role: str) -> None:
+        own = own_roles.get(organization_id)
+        if own is None or ROLE_RANK[role] > ROLE_RANK[own]:
+            raise ValidationError("You can grant or change only roles up to your own.")
+
+
 class MembershipInline(OrganizationScoping, admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     organization_path = "organization"
     extra = 0
     autocomplete_fields = ["organization"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.editor = request.user
+        return formset
 
     def get_min_num(self, request, obj=None, **kwargs) -> int:
         # A person staff add without one of their organizations would vanish from their view.

@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.models import ApiKey
 from accounts.principal import Principal
 from config import cache as counters
+from config.request_context import limit_bucket
 
 KEY_PATTERN = re.compile(r"^sf_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{43})$")
 
@@ -112,7 +113,7 @@ class _CachedVerification:
 
 def authenticate_api_key(plaintext: str, client_address: str = "") -> Principal:
     """Return the principal for a presented key, or raise InvalidApiKey / TooManyInvalidKeys."""
-    failures_key = f"apikey:failures:{client_address}"
+    failures_key = f"apikey:failures:{limit_bucket(client_address)}"  # IPv6: per /64
     try:
         return _authenticate(plaintext, failures_key)
     except InvalidApiKey:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from config import cache as counters
-from config.request_context import client_address
+from config.request_context import client_address, limit_bucket
 
 
 class SignInDelayed(Exception):
@@ -33,7 +33,8 @@ class SignInDelayed(Exception):
 def _keys(request, username: str) -> dict[str, str]:
     # The address is bounded by what client_address returns; the name is the user's to choose.
     account = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    address = client_address(request) if request is not None else ""  # a form built bare
+    # An IPv6 client counts as its /64, which it could otherwise walk through.
+    address = limit_bucket(client_address(request)) if request is not None else ""  # bare form
     return {
         "address_failures": f"signin:failures:address:{address}",
         "account_failures": f"signin:failures:account:{account}",

@@ -74,6 +74,23 @@ def client_address(request) -> str:
     return peer
 
 
+def limit_bucket(address: str) -> str:
+    """Return what limits count an address under: its /64 network for IPv6, else the address.
+
+    One IPv6 subscriber is handed a whole /64 (at least), so counting each address would let
+    them move to a fresh one after every failure.
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:  # ::ffff:a.b.c.d is an IPv4 client
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+
+
 def bind_organization(slug: str | None) -> None:
     """Record the organization the current request acts in, for logs."""
     organization_var.set(slug)

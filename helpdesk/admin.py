@@ -11,7 +11,9 @@ from accounts.principal import Principal
 from config.admin import OrganizationScopedAdmin
 from config.api.conditional import StaleVersion
 from config.api.problems import ApplicationError
+from config.api.text import validate_text
 from helpdesk import actions
+from helpdesk.api.serializers import REASON_MAX_LENGTH, RESOLUTION_MAX_LENGTH
 from helpdesk.models import BusinessCalendar, Comment, SlaPolicy, Ticket, TicketEvent
 from helpdesk.services import tickets
 
@@ -76,8 +78,13 @@ class TicketChangeForm(forms.ModelForm):
 class ActionForm(forms.Form):
     expected_version = forms.IntegerField(widget=forms.HiddenInput)
     assignee = forms.IntegerField(required=False)
-    reason = forms.CharField(required=False)
-    resolution = forms.CharField(required=False)
+    # The limits and characters the API takes for the same actions (docs/adr/0018).
+    reason = forms.CharField(
+        required=False, max_length=REASON_MAX_LENGTH, validators=[validate_text]
+    )
+    resolution = forms.CharField(
+        required=False, max_length=RESOLUTION_MAX_LENGTH, validators=[validate_text]
+    )
 
 
 @admin.register(Ticket)

@@ -6,8 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Length, Lower
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -118,10 +117,6 @@ class Ticket(FSMModelMixin, models.Model):
             ),
             models.UniqueConstraint(fields=["organization", "key"], name="ticket_key_per_org"),
             models.CheckConstraint(condition=Q(version__gte=1), name="ticket_version_positive"),
-            models.CheckConstraint(
-                condition=LessThanOrEqual(Length("description"), DESCRIPTION_MAX_LENGTH),
-                name="ticket_description_length",
-            ),
         ]
         indexes = [
             models.Index(fields=["organization", "status", "-id"], name="ticket_org_status"),
@@ -202,14 +197,6 @@ class Comment(models.Model):
     body = models.TextField(max_length=COMMENT_MAX_LENGTH, validators=[validate_text])
     is_public = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
-                name="comment_body_length",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.ticket.key}: {self.body[:40]}"

@@ -148,6 +148,10 @@ LOGIN_REDIRECT_URL = "/api/v1/"
 OTP_TOTP_ISSUER = "ServiceFlow"
 # The admin never shows an OTP device's key, its QR code or its backup tokens after creation.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# No per-device throttle: its delays double for years whoever fails, so anyone holding the
+# password could lock the owner out. accounts/sign_in_limits.py delays the failing addresses.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # argon2id cost of one API-key verification (docs/adr/0002-api-keys.md).
 API_KEY_ARGON2_TIME_COST = env_int("API_KEY_ARGON2_TIME_COST", 2)
@@ -168,7 +172,12 @@ SIGN_IN_MAX_DELAY_SECONDS = env_int("SIGN_IN_MAX_DELAY_SECONDS", 900)
 SIGN_IN_FAILURE_WINDOW_SECONDS = env_int("SIGN_IN_FAILURE_WINDOW_SECONDS", 3600)
 
 # Proxies (CIDRs) whose X-Forwarded-For is believed; from anyone else the header is ignored.
-TRUSTED_PROXIES = [str(ip_network(cidr, strict=False)) for cidr in env_list("TRUSTED_PROXIES")]
+# `none` says clients connect directly (production requires the variable to be set).
+TRUSTED_PROXIES = [
+    str(ip_network(cidr, strict=False))
+    for cidr in env_list("TRUSTED_PROXIES")
+    if cidr.lower() != "none"
+]
 # After a cache error, a process leaves the cache alone this long (fails open meanwhile).
 CACHE_RETRY_SECONDS = env_int("CACHE_RETRY_SECONDS", 1)
 

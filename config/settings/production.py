@@ -20,6 +20,12 @@ except ValueError:
     raise ImproperlyConfigured(
         "SERVICEFLOW_ENCRYPTION_KEYS must list Fernet keys (Fernet.generate_key()), newest first"
     ) from None
+# Behind a proxy no one named, every client has the proxy's address and shares its limits.
+if not env_list("TRUSTED_PROXIES"):
+    raise ImproperlyConfigured(
+        "TRUSTED_PROXIES must list the CIDRs of the proxies in front of the web processes, "
+        "or be `none` when clients connect directly"
+    )
 DEBUG = False
 
 # TLS ends at the proxy in front of gunicorn, which says so in X-Forwarded-Proto.

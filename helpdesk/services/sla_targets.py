@@ -5,6 +5,7 @@ an edit applies at once in the process that made it and within `SLA_TARGETS_CACH
 everywhere else (docs/adr/0014-creation-cost.md).
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from time import monotonic
@@ -15,7 +16,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from helpdesk.models import BusinessCalendar, SlaPolicy
-from helpdesk.sla import Calendar
+from helpdesk.sla import Calendar, CalendarError
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,26 @@ def _load(organization_id: int) -> dict[str, SlaTargets]:
         policy.priority: SlaTargets(
             first_response=timedelta(minutes=policy.first_response_minutes),
             resolution=timedelta(minutes=policy.resolution_minutes),
-            calendar=calendar_from(policy.calendar),
+            calendar=_calendar_of(policy),
         )
         for policy in policies
     }
+
+
+def _calendar_of(policy: SlaPolicy) -> Calendar | None:
+    # A calendar saved before calendars were validated may not parse: tickets must still open.
+    try:
+        return calendar_from(policy.calendar)
+    except CalendarError as exc:
+        logger.error(
+            "Business calendar %s (%r) of SLA policy %s cannot be read, so its clocks run 24x7 "
+            "until it is fixed: %s",
+            policy.calendar.pk,
+            policy.calendar.name,
+            policy.pk,
+            exc,
+        )
+        return None
 
 
 @receiver([post_save, post_delete], sender=SlaPolicy)

@@ -181,3 +181,66 @@ def test_otp_device_keys_and_tokens_are_hidden_once_created(client, staff):
 
     assert page.status_code == 200
     assert "visible1" not in page.content.decode()
+
+
+def post_user_with_role(client, user, membership, role: str):
+    return client.post(
+        f"/admin/accounts/user/{user.pk}/change/",
+        {
+            "email": user.email,
+            "is_active": "on",
+            "memberships-TOTAL_FORMS": 1,
+            "memberships-INITIAL_FORMS": 1,
+            "memberships-0-id": membership.pk,
+            "memberships-0-user": user.pk,
+            "memberships-0-organization": membership.organization_id,
+            "memberships-0-role": role,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("role", "wanted"),
+    [(Role.VIEWER, Role.ADMIN), (Role.AGENT, Role.ADMIN), (Role.ADMIN, Role.AGENT)],
+)
+def test_staff_cannot_change_their_own_membership(mine, role, wanted):
+    staff = staff_member(mine, role=role)
+    own = staff.memberships.get()
+
+    response = post_user_with_role(signed_in_admin(staff), staff, own, wanted)
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "Your own memberships are changed by another admin" in response.content.decode()
+    own.refresh_from_db()
+    assert own.role == role
+
+
+def test_staff_cannot_grant_a_role_above_their_own(mine):
+    client = signed_in_admin(staff_member(mine, role=Role.AGENT))
+    colleague = MembershipFactory(organization=mine, role=Role.VIEWER)
+
+    response = post_user_with_role(client, colleague.user, colleague, Role.ADMIN)
+
+    assert "only roles up to your own" in response.content.decode()
+    colleague.refresh_from_db()
+    assert colleague.role == Role.VIEWER
+
+
+def test_staff_cannot_change_the_membership_of_someone_above_them(mine):
+    client = signed_in_admin(staff_member(mine, role=Role.AGENT))
+    colleague = MembershipFactory(organization=mine, role=Role.ADMIN)
+
+    post_user_with_role(client, colleague.user, colleague, Role.VIEWER)
+
+    colleague.refresh_from_db()
+    assert colleague.role == Role.ADMIN
+
+
+def test_an_admin_changes_a_colleagues_role(client, mine):
+    colleague = MembershipFactory(organization=mine, role=Role.VIEWER)
+
+    response = post_user_with_role(client, colleague.user, colleague, Role.ADMIN)
+
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.role == Role.ADMIN

@@ -56,6 +56,13 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(
     assert call(f"Bearer {neighbours_key}", PROXY, forwarded_for=NEIGHBOUR) == 200
 
 
+def test_ipv6_addresses_of_one_64_share_one_count(organization, low_limit):
+    statuses = [call(MALFORMED, f"2001:db8:1:2::{n:x}") for n in range(1, 6)]
+
+    assert statuses == [401, 401, 401, 429, 429]
+    assert call(MALFORMED, "2001:db8:1:3::1") == 401  # the next /64 is someone else
+
+
 def test_forwarded_for_from_an_untrusted_peer_is_ignored(organization, low_limit, settings):
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
 

@@ -84,6 +84,16 @@ def test_a_flood_on_an_account_slows_the_attackers_but_never_locks_out_its_owner
     assert signed_in.status_code == 302
 
 
+def test_wrong_tokens_with_a_stolen_password_never_lock_the_owners_device(owner, quick_delays):
+    url = "/admin/login/"
+    for address in [f"203.0.113.{n}" for n in range(1, 6)]:
+        assert attempt(url, owner.email, address, token="nope99").status_code == 200
+
+    signed_in = attempt(url, owner.email, OWNER, token="first1")
+
+    assert signed_in.status_code == 302
+
+
 def test_an_owner_who_also_failed_during_a_flood_waits_at_most_the_cap(owner, quick_delays):
     url = "/admin/login/"
     for address in [f"203.0.113.{n}" for n in range(1, 5)]:
@@ -96,6 +106,17 @@ def test_an_owner_who_also_failed_during_a_flood_waits_at_most_the_cap(owner, qu
     assert held.status_code == 429
     assert int(held["Retry-After"]) <= 2
     assert attempt(url, owner.email, OWNER, token="second2").status_code == 302
+
+
+def test_ipv6_addresses_of_one_64_share_one_count(owner, quick_delays):
+    url = "/api/auth/login/"
+    for n in range(1, 4):
+        attempt(url, "nobody@example.test", f"2001:db8:1:2::{n:x}", "x")
+
+    held = attempt(url, "other@example.test", "2001:db8:1:2:ffff::1", "x")
+    elsewhere = attempt(url, "other@example.test", "2001:db8:1:3::1", "x")
+
+    assert (held.status_code, elsewhere.status_code) == (429, 200)
 
 
 def test_sign_in_is_limited_per_client_behind_a_trusted_proxy(owner, quick_delays, settings):

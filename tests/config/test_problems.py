@@ -5,6 +5,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from helpdesk.models import Ticket
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.concurrency import run_concurrently
 
@@ -249,3 +250,12 @@ def test_notification_ids_that_cannot_name_one_are_404(organization):
 @pytest.mark.parametrize("path", ["/api/v1/tickets/\N{GRINNING FACE}", "/api/v1/\N{SNOWMAN}"])
 def test_a_path_outside_latin_1_is_a_404_problem(admin_api, path):
     assert_problem(admin_api.get(path), 404, "not-found")
+
+
+def test_a_lone_surrogate_deep_inside_nesting_is_400_and_creates_nothing(admin_api):
+    body = "[" * 400 + '"\\ud800"' + "]" * 400  # about 800 bytes, deeper than a recursive walk
+
+    response = admin_api.post("/api/v1/tickets", body, content_type="application/json")
+
+    assert_problem(response, 400, "malformed-request")
+    assert not Ticket.objects.exists()

@@ -74,6 +74,7 @@ def production_env(tmp_path) -> dict[str, str]:
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="serviceflow.example.com",
         SERVICEFLOW_ENCRYPTION_KEYS=",".join(Fernet.generate_key().decode() for _ in "ab"),
+        TRUSTED_PROXIES="10.0.0.0/8",
     )
 
 
@@ -93,8 +94,9 @@ def test_production_profile_passes_the_deploy_check_without_warnings(tmp_path):
         {"DJANGO_ALLOWED_HOSTS": ""},
         {"SERVICEFLOW_ENCRYPTION_KEYS": ""},
         {"SERVICEFLOW_ENCRYPTION_KEYS": "not-a-fernet-key"},
+        {"TRUSTED_PROXIES": ""},
     ],
-    ids=["secret", "hosts", "encryption-keys", "malformed-encryption-key"],
+    ids=["secret", "hosts", "encryption-keys", "malformed-encryption-key", "trusted-proxies"],
 )
 def test_production_profile_refuses_to_start_half_configured(tmp_path, missing):
     env = {**production_env(tmp_path), **missing}
@@ -132,3 +134,13 @@ def test_trusted_proxies_are_networks_checked_at_startup(tmp_path):
     assert good.stdout.splitlines()[-1] == "['10.0.0.0/8', '192.0.2.7/32']"
     assert bad.returncode != 0
     assert "10.0.0.0/33" in bad.stderr
+
+
+def test_production_without_a_proxy_says_so_with_none(tmp_path):
+    show = "import django; from django.conf import settings; django.setup(); "
+    show += "print(settings.TRUSTED_PROXIES)"
+
+    result = run_manage_py(["-c", show], {**production_env(tmp_path), "TRUSTED_PROXIES": "none"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[]"

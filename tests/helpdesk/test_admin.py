@@ -70,6 +70,24 @@ def test_stale_button_changes_nothing(staff_client, organization):
     assert Ticket.objects.get(pk=ticket.pk).status == "open"
 
 
+@pytest.mark.parametrize(
+    "text", [{"resolution": "x" * 5_001}, {"resolution": "ok\x1b[31m"}, {"reason": "x" * 501}]
+)
+def test_action_text_has_the_apis_limits(staff_client, organization, text):
+    ticket = TicketFactory(organization=organization, opened=True)
+    action = "resolve" if "resolution" in text else "pend"
+
+    response = staff_client.post(
+        f"/admin/helpdesk/ticket/{ticket.pk}/act/{action}/",
+        {"expected_version": 1, **text},
+        follow=True,
+    )
+
+    assert "could not be read" in response.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).status == "open"
+    assert not TicketEvent.objects.filter(ticket=ticket).exists()
+
+
 def test_status_cannot_be_edited_in_the_form_and_edits_are_audited(staff_client, organization):
     ticket = TicketFactory(organization=organization, opened=True, subject="Old")
     url = f"/admin/helpdesk/ticket/{ticket.pk}/change/"

@@ -9,6 +9,7 @@ from accounts.principal import Principal
 from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket, TicketEvent
 from helpdesk.services import sla, sla_targets, tickets
 from outbox.models import OutboxMessage
+from tests.helpdesk.conftest import NEW_TICKET
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +163,30 @@ def test_a_change_made_elsewhere_applies_once_the_cached_targets_expire(
 
     assert cached.first_response_due_at - cached.created_at == timedelta(minutes=60)
     assert refreshed.first_response_due_at - refreshed.created_at == timedelta(minutes=15)
+
+
+def test_a_calendar_saved_broken_before_validation_falls_back_to_24x7(
+    organization, admin_api, caplog
+):
+    calendar = BusinessCalendar.objects.create(
+        organization=organization, name="Old office", weekly_hours={"0": [["09:00", "17:00"]]}
+    )
+    SlaPolicy.objects.create(
+        organization=organization,
+        priority="high",
+        calendar=calendar,
+        first_response_minutes=60,
+        resolution_minutes=480,
+    )
+    # As saved before calendars were validated: a time zone that does not exist.
+    BusinessCalendar.objects.filter(pk=calendar.pk).update(time_zone="Mars/Olympus_Mons")
+
+    response = admin_api.post("/api/v1/tickets", NEW_TICKET, format="json")
+
+    assert response.status_code == 201
+    ticket = Ticket.objects.get()
+    assert ticket.first_response_due_at - ticket.created_at == timedelta(hours=1)
+    assert any(
+        record.levelname == "ERROR" and "Old office" in record.getMessage()
+        for record in caplog.records
+    )

@@ -2,7 +2,8 @@ import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 from helpdesk.api.serializers import ContactOut, TicketOut
@@ -216,8 +217,19 @@ def test_descriptions_keep_their_line_breaks_and_tabs(admin_api):
     assert Ticket.objects.get().description == text
 
 
-def test_the_database_refuses_a_description_past_its_limit(organization):
+@pytest.mark.django_db(transaction=True)
+def test_a_description_stored_before_the_limit_still_migrates_and_reads(admin_api, organization):
     ticket = TicketFactory(organization=organization)
+    executor = MigrationExecutor(connection)
+    executor.migrate([("helpdesk", "0002_ticket_numbers_from_sequences")])
+    with connection.cursor() as cursor:  # a row from before the API limited descriptions
+        cursor.execute(
+            "UPDATE helpdesk_ticket SET description = %s WHERE id = %s", ["x" * 20_001, ticket.pk]
+        )
 
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Ticket.objects.filter(pk=ticket.pk).update(description="x" * 20_001)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    response = admin_api.get(f"/api/v1/tickets/{ticket.key}")
+
+    assert response.status_code == 200
+    assert len(response.json()["description"]) == 20_001
