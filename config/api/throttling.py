@@ -13,7 +13,7 @@ from django.conf import settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from config import cache as counters
-from config.request_context import client_address
+from config.request_context import client_address, limit_bucket
 
 
 class _WindowThrottle(BaseThrottle):
@@ -63,4 +63,4 @@ class AnonymousRateThrottle(_WindowThrottle):
     def identity(self, request) -> str | None:
         if getattr(request.user, "is_authenticated", False):
             return None
-        return f"ip:{client_address(request)}"
+        return f"ip:{limit_bucket(client_address(request))}"

@@ -49,6 +49,22 @@ def give_back(rows: list, lease_field: str = "claimed_until") -> None:
         )
 
 
+def work_through(run: list, lease: Lease, stop_at: float | None, send) -> int:
+    """Send a leased run in order, stopping at the first failure; return how many were tried.
+
+    `send(row)` says whether the row went; what is left of the run is given back, so the
+    rest of its aggregate waits behind the failure.
+    """
+    for position, row in enumerate(run):
+        if not lease.allows_another_item(stop_at):
+            give_back(run[position:])
+            return position
+        if not send(row):
+            give_back(run[position + 1 :])
+            return position + 1
+    return len(run)
+
+
 def claimable(field_name: str, now: datetime) -> Q:
     """Rows nobody holds: never leased, or their lease expired."""
     return Q(**{f"{field_name}__isnull": True}) | Q(**{f"{field_name}__lte": now})

@@ -6,6 +6,7 @@ any error while sending one delivery fails that delivery alone.
 """
 
 import contextlib
+import itertools
 import json
 import socket
 import threading
@@ -31,6 +32,7 @@ from outbox.services.batching import (
     give_back,
     repeat_batches,
     scheduled_delay,
+    work_through,
 )
 from outbox.targets import ResolvedTarget, UnsafeTarget, resolve_target
 
@@ -127,8 +129,8 @@ def post_signed(delivery: Delivery) -> int:
     return status
 
 
-def attempt(delivery: Delivery) -> None:
-    """Send a leased delivery with no transaction open, then record the outcome."""
+def attempt(delivery: Delivery) -> bool:
+    """Send a leased delivery with no transaction open, record the outcome; say if it arrived."""
     started = time.monotonic()
     delivery.attempts += 1
     try:
@@ -150,6 +152,7 @@ def attempt(delivery: Delivery) -> None:
         metrics.WEBHOOK_ATTEMPTS.labels(outcome="delivered").inc()
     delivery.last_duration_ms = int((time.monotonic() - started) * 1000)
     _record(delivery)
+    return delivery.state == Delivery.State.DELIVERED
 
 
 OUTCOME_FIELDS = [
@@ -197,6 +200,40 @@ def claim_deliveries(limit: int, lease: Lease) -> list[Delivery]:
     )
 
 
+def claim_run_after(delivery: Delivery, lease: Lease, most: int) -> list[Delivery]:
+    """Lease the aggregate's next deliveries to the same endpoint that are due, in order."""
+    now = timezone.now()
+    with transaction.atomic():
+        # No SKIP LOCKED: a row skipped here would be a gap in the aggregate's order.
+        following = (
+            Delivery.objects.select_for_update(of=("self",))
+            .filter(
+                state=Delivery.State.PENDING,
+                endpoint_id=delivery.endpoint_id,
+                aggregate_type=delivery.aggregate_type,
+                aggregate_id=delivery.aggregate_id,
+                message_id__gt=delivery.message_id,
+            )
+            .order_by("message_id")[:most]
+        )
+        run = [
+            d.pk
+            for d in itertools.takewhile(
+                lambda d: d.next_attempt_at <= now and not _leased(d, now), following
+            )
+        ]
+        Delivery.objects.filter(pk__in=run).update(claimed_until=lease.until)
+    return list(
+        Delivery.objects.filter(pk__in=run)
+        .select_related("message", "endpoint")
+        .order_by("message_id")
+    )
+
+
+def _leased(delivery: Delivery, now) -> bool:
+    return delivery.claimed_until is not None and delivery.claimed_until > now
+
+
 def give_up_on_deleted_endpoints(limit: int = 500) -> int:
     """Mark pending deliveries to deleted endpoints dead: they will never be sent."""
     doomed = Delivery.objects.filter(
@@ -208,15 +245,24 @@ def give_up_on_deleted_endpoints(limit: int = 500) -> int:
 
 
 def deliver_due(limit: int | None = None, stop_at: float | None = None) -> int:
-    """Attempt up to `limit` due deliveries, skipping those another worker holds."""
+    """Attempt due deliveries (skipping those another worker holds); return how many went."""
     lease = Lease.take(reserve_seconds=settings.WEBHOOK_TIMEOUT_SECONDS)
-    due = claim_deliveries(limit or settings.WEBHOOK_BATCH_SIZE, lease)
+    limit = limit or settings.WEBHOOK_BATCH_SIZE
+    due = claim_deliveries(limit, lease)
+    taken = len(due)
     for position, delivery in enumerate(due):
         if not lease.allows_another_item(stop_at):
             give_back(due[position:])
             break
-        attempt(delivery)
-    return len(due)
+        taken += deliver_run(delivery, lease, stop_at=stop_at, most=limit)
+    return taken
+
+
+def deliver_run(head: Delivery, lease: Lease, *, stop_at: float | None, most: int) -> int:
+    """Attempt a head, then the run behind it while each arrives; return how many were tried."""
+    if not attempt(head):
+        return 0
+    return work_through(claim_run_after(head, lease, most), lease, stop_at, attempt)
 
 
 def deliver_all_due(*, time_budget_seconds: float | None = None) -> int:

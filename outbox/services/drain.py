@@ -10,6 +10,7 @@ Publishing runs with no transaction open (a broker publish is network I/O); publ
 write to this database run in their own short transaction each.
 """
 
+import itertools
 import logging
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from outbox.services.batching import (
     give_back,
     repeat_batches,
     retry_delay,
+    work_through,
 )
 from outbox.services.feed import sequence_feed
 from outbox.services.locking import skip_locked_clause
@@ -67,6 +69,30 @@ def claim_batch(limit: int, lease: Lease) -> list[OutboxMessage]:
         cursor.execute(sql, {"now": now, "until": until, "limit": limit})
         ids = [row[0] for row in cursor.fetchall()]
     return list(OutboxMessage.objects.filter(id__in=ids).order_by("available_at", "id"))
+
+
+def claim_run_after(message: OutboxMessage, lease: Lease, most: int) -> list[OutboxMessage]:
+    """Lease the aggregate's next messages after a published one that can go now, in order."""
+    now = timezone.now()
+    with transaction.atomic():
+        # No SKIP LOCKED: a row skipped here would be a gap in the aggregate's order.
+        following = (
+            OutboxMessage.objects.select_for_update(of=("self",))
+            .filter(aggregate_type=message.aggregate_type, aggregate_id=message.aggregate_id)
+            .filter(id__gt=message.id)
+            .exclude(state=OutboxMessage.State.PUBLISHED)
+            .order_by("id")[:most]
+        )
+        run = list(itertools.takewhile(lambda m: _can_go(m, now), following))
+        OutboxMessage.objects.filter(id__in=[m.id for m in run]).update(claimed_until=lease.until)
+    for member in run:
+        member.claimed_until = lease.until
+    return run
+
+
+def _can_go(message: OutboxMessage, now) -> bool:
+    unleased = message.claimed_until is None or message.claimed_until <= now
+    return message.state == OutboxMessage.State.PENDING and message.available_at <= now and unleased
 
 
 def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> bool:
@@ -121,16 +147,28 @@ def _record(message: OutboxMessage) -> None:
 
 
 def drain_batch(limit: int | None = None, stop_at: float | None = None) -> int:
-    """Claim one batch and publish it; return how many messages were claimed."""
+    """Claim a batch of heads, publish each with the run behind it; return how many were taken."""
     publishers = configured_publishers()
     lease = Lease.take()
-    messages = claim_batch(limit or settings.OUTBOX_BATCH_SIZE, lease)
+    limit = limit or settings.OUTBOX_BATCH_SIZE
+    messages = claim_batch(limit, lease)
+    taken = len(messages)
     for position, message in enumerate(messages):
         if not lease.allows_another_item(stop_at):
             give_back(messages[position:])
             break
-        publish_message(message, publishers)
-    return len(messages)
+        taken += publish_run(message, publishers, lease, stop_at=stop_at, most=limit)
+    return taken
+
+
+def publish_run(
+    head: OutboxMessage, publishers, lease: Lease, *, stop_at: float | None, most: int
+) -> int:
+    """Publish a head, then the run behind it while each goes; return how many of it were tried."""
+    if not publish_message(head, publishers):
+        return 0
+    run = claim_run_after(head, lease, most)
+    return work_through(run, lease, stop_at, lambda message: publish_message(message, publishers))
 
 
 def drain(*, time_budget_seconds: float | None = None) -> int:

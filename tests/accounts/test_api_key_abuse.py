@@ -106,3 +106,19 @@ def test_anonymous_throttle_counts_per_client_not_per_forwarded_header(settings)
         return AnonymousRateThrottle().allow_request(request, view=None)
 
     assert [allowed(f"192.0.2.{n}") for n in range(3)] == [True, True, False]
+
+
+def test_anonymous_throttle_counts_an_ipv6_client_per_64(settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"principal": "100/min", "anonymous": "2/min"},
+    }
+
+    def allowed(address: str) -> bool:
+        request = APIRequestFactory().get("/", REMOTE_ADDR=address)
+        request.user = None
+        return AnonymousRateThrottle().allow_request(request, view=None)
+
+    hopping = [allowed(f"2001:db8:1:2::{n:x}") for n in range(3)]
+    assert hopping == [True, True, False]  # three addresses of one /64 share one count
+    assert allowed("2001:db8:1:3::1")  # the next /64 is another client

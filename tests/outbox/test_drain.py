@@ -233,3 +233,19 @@ def test_a_drain_gives_back_the_messages_its_lease_no_longer_covers(
     message.refresh_from_db()
     assert (message.state, message.attempts, message.claimed_until) == ("pending", 0, None)
     assert recording.published() == []
+
+
+def test_one_claim_publishes_an_aggregates_run_in_order_and_stops_at_a_failure(
+    db, organization, flaky
+):
+    run = [emit_event(organization, aggregate=("ticket", 7), n=n) for n in range(5)]
+    other = emit_event(organization, aggregate=("ticket", 8))
+    flaky.failing = {str(run[3].event_id)}
+
+    assert drain_batch() == 5  # two heads, then three more of ticket 7 up to the failing one
+
+    offered = [event_id for _, event_id in RecordingPublisher.published()]  # before flaky
+    assert offered == [str(m.event_id) for m in [*run[:4], other]]
+    states = dict(OutboxMessage.objects.values_list("pk", "state"))
+    assert [states[m.pk] for m in run] == ["published"] * 3 + ["pending"] * 2
+    assert not OutboxMessage.objects.filter(claimed_until__isnull=False).exists()

@@ -208,3 +208,24 @@ def test_a_redelivery_asked_while_an_attempt_is_on_the_wire_is_not_overwritten(
     delivery.refresh_from_db()
     assert (delivery.state, delivery.attempts, delivery.claimed_until) == ("pending", 0, None)
     assert delivery.next_attempt_at <= timezone.now()  # due now, as the redelivery asked
+
+
+@pytest.mark.django_db
+def test_one_claim_delivers_an_aggregates_run_in_order_and_stops_at_a_failure(
+    organization, webhook_sink
+):
+    WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    run = [emit_event(organization, aggregate=("ticket", 7), n=n) for n in range(4)]
+    drain()
+    third = str(run[2].event_id)
+    webhook_sink.on_receive = lambda request: (
+        500 if request["headers"]["webhook-id"] == third else None
+    )
+
+    assert deliver_due() == 3  # the head, then two more behind it up to the failing one
+
+    ids = [request["headers"]["webhook-id"] for request in webhook_sink.received]
+    assert ids == [str(m.event_id) for m in run[:3]]
+    states = dict(Delivery.objects.values_list("message_id", "state"))
+    assert [states[m.pk] for m in run] == ["delivered", "delivered", "pending", "pending"]
+    assert not Delivery.objects.filter(claimed_until__isnull=False).exists()
