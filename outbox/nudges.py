@@ -3,19 +3,31 @@
 import logging
 import time
 
+from django.conf import settings
+
 logger = logging.getLogger(__name__)
 
-# After a failed nudge, skip nudging this long: beat drains anyway, and a broker that is
-# away must not cost every write a connection attempt.
+# After a failed nudge, skip nudging this long: beat runs the tasks anyway, and a broker that
+# is away must not cost every write a connection attempt.
 QUIET_AFTER_FAILURE_SECONDS = 1.0
 _failed_at = float("-inf")
+_last_sent: dict[str, float] = {}
 
 
 def nudge(task_name: str) -> None:
-    """Queue the task now; beat runs it anyway, so a broker outage only costs latency."""
+    """Queue the task now, at most once per OUTBOX_NUDGE_INTERVAL_SECONDS per process.
+
+    The nudged tasks run until nothing is left to do, so under load one nudge per interval is
+    enough; one per commit would cost every write a broker round trip and flood the workers
+    with tasks that find nothing. Beat still runs each task on its schedule.
+    """
     global _failed_at
-    if time.monotonic() - _failed_at < QUIET_AFTER_FAILURE_SECONDS:
+    now = time.monotonic()
+    if now - _failed_at < QUIET_AFTER_FAILURE_SECONDS:
         return
+    if now - _last_sent.get(task_name, float("-inf")) < settings.OUTBOX_NUDGE_INTERVAL_SECONDS:
+        return
+    _last_sent[task_name] = now
     from config.celery import app
 
     try:

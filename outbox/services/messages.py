@@ -1,8 +1,6 @@
-import time
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from opentelemetry import propagate
 
@@ -46,18 +44,6 @@ def emit(
     return message
 
 
-_last_nudge = 0.0
-
-
 def _nudge_drain() -> None:
-    """Start a drain now rather than at the next beat tick; the beat tick still backs it up.
-
-    A drain runs until the outbox is empty, so under load one nudge per interval per process
-    is enough; sending one per commit would cost every write a broker round trip.
-    """
-    global _last_nudge
-    now = time.monotonic()
-    if now - _last_nudge < settings.OUTBOX_NUDGE_INTERVAL_SECONDS:
-        return
-    _last_nudge = now
+    """Start a drain now rather than at the next beat tick; the beat tick still backs it up."""
     nudge("outbox.tasks.drain_outbox")

@@ -6,10 +6,12 @@ import sys
 import threading
 
 NUDGE_TWICE = """
+import time
 import django
 django.setup()
 from outbox.nudges import nudge
 nudge("outbox.tasks.drain_outbox")
+time.sleep(0.2)  # past the nudge interval: only the failure keeps the second one quiet
 nudge("outbox.tasks.drain_outbox")
 """
 
@@ -40,3 +42,25 @@ def test_a_broker_that_is_away_costs_one_connection_attempt_and_no_error(process
     assert finished.returncode == 0, finished.stderr.decode()
     assert finished.stderr.decode().count("Could not nudge") == 1  # the second one kept quiet
     assert len(attempts) == 1  # no retries inside the request
+
+
+def test_a_burst_of_commits_sends_one_nudge_per_task_and_interval(process_env):
+    burst = """
+import django
+django.setup()
+from config.celery import app
+sent = []
+app.send_task = lambda name, **options: sent.append(name)
+from outbox.nudges import nudge
+for _ in range(100):
+    nudge("outbox.tasks.deliver_webhooks")
+    nudge("outbox.tasks.drain_outbox")
+print(sorted(sent))
+"""
+    env = {**process_env, "OUTBOX_NUDGE_INTERVAL_SECONDS": "60"}
+    finished = subprocess.run(
+        [sys.executable, "-c", burst], env=env, capture_output=True, timeout=60, check=True
+    )
+
+    sent = finished.stdout.decode().strip().splitlines()[-1]
+    assert sent == "['outbox.tasks.deliver_webhooks', 'outbox.tasks.drain_outbox']"
