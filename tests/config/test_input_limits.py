@@ -1,5 +1,6 @@
 """Request bodies have a size limit that holds before anything reads them, on a real server."""
 
+import contextlib
 import itertools
 import socket
 import threading
@@ -144,11 +145,14 @@ def chunked_upload(base_url: str, path: str, key: str, parts) -> tuple[bytes, in
         sender = threading.Thread(target=send_chunked, args=(sock, parts, sent))
         sender.start()
         answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
-            if answer.rstrip().endswith(b"}"):
-                break
-        sock.shutdown(socket.SHUT_RDWR)
+        # The server may close, or reset, the connection once it has answered a refused body.
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+                if answer.rstrip().endswith(b"}"):
+                    break
+        with contextlib.suppress(OSError):  # already disconnected by the server
+            sock.shutdown(socket.SHUT_RDWR)
         sender.join(timeout=30)
     return answer, sent[0]
 
