@@ -41,12 +41,20 @@ class Lease:
         return lease_left > self.reserve_seconds + 1 and (stop_at is None or now < stop_at)
 
 
+def record_outcome(row, fields: list[str], lease_field: str = "claimed_until") -> bool:
+    """Store the row's `fields` and end its lease, unless the lease expired and was taken over.
+
+    Return whether this sender still held the lease.
+    """
+    held = {lease_field: getattr(row, lease_field)}
+    values = {name: getattr(row, name) for name in fields}
+    return bool(type(row).objects.filter(pk=row.pk, **held).update(**values, **{lease_field: None}))
+
+
 def give_back(rows: list, lease_field: str = "claimed_until") -> None:
     """End the leases of rows this sender will not work on after all (unless taken over)."""
     for row in rows:
-        type(row).objects.filter(pk=row.pk, **{lease_field: getattr(row, lease_field)}).update(
-            **{lease_field: None}
-        )
+        record_outcome(row, [], lease_field)
 
 
 def work_through(run: list, lease: Lease, stop_at: float | None, send) -> int:

@@ -30,6 +30,7 @@ from outbox.services.batching import (
     claimable,
     describe,
     give_back,
+    record_outcome,
     repeat_batches,
     scheduled_delay,
     work_through,
@@ -151,7 +152,7 @@ def attempt(delivery: Delivery) -> bool:
         delivery.last_error = ""
         metrics.WEBHOOK_ATTEMPTS.labels(outcome="delivered").inc()
     delivery.last_duration_ms = int((time.monotonic() - started) * 1000)
-    _record(delivery)
+    record_outcome(delivery, OUTCOME_FIELDS)
     return delivery.state == Delivery.State.DELIVERED
 
 
@@ -164,13 +165,6 @@ OUTCOME_FIELDS = [
     "last_duration_ms",
     "delivered_at",
 ]
-
-
-def _record(delivery: Delivery) -> None:
-    """Store the outcome and end the lease, unless it expired and another sender took over."""
-    Delivery.objects.filter(pk=delivery.pk, claimed_until=delivery.claimed_until).update(
-        **{name: getattr(delivery, name) for name in OUTCOME_FIELDS}, claimed_until=None
-    )
 
 
 def claim_deliveries(limit: int, lease: Lease) -> list[Delivery]:

@@ -25,6 +25,7 @@ from outbox.services.batching import (
     Lease,
     describe,
     give_back,
+    record_outcome,
     repeat_batches,
     retry_delay,
     work_through,
@@ -138,11 +139,7 @@ def _offer(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> list[st
 
 def _record(message: OutboxMessage) -> None:
     """Store the outcome and end the lease, unless the lease expired and another drainer took it."""
-    values = {name: getattr(message, name) for name in OUTCOME_FIELDS}
-    recorded = OutboxMessage.objects.filter(
-        pk=message.pk, claimed_until=message.claimed_until
-    ).update(**values, completed_publishers=message.completed_publishers, claimed_until=None)
-    if not recorded:
+    if not record_outcome(message, [*OUTCOME_FIELDS, "completed_publishers"]):
         logger.warning("Lease on outbox message %s expired before its outcome", message.event_id)
 
 

@@ -23,6 +23,7 @@ from outbox.services.batching import (
     claimable,
     describe,
     give_back,
+    record_outcome,
     repeat_batches,
     scheduled_delay,
 )
@@ -150,7 +151,7 @@ def attempt_email(notification: Notification, connection, *, concerned: bool) ->
         else:
             notification.email_state = Notification.EmailState.SENT
             notification.emailed_at, notification.email_last_error = timezone.now(), ""
-    _record(notification)
+    record_outcome(notification, EMAIL_OUTCOME_FIELDS, "email_claimed_until")
 
 
 def _failed(notification: Notification, error: str) -> None:
@@ -162,16 +163,6 @@ def _failed(notification: Notification, error: str) -> None:
         logger.error("Notification e-mail %s is dead: %s", notification.pk, error)
     else:
         notification.email_next_attempt_at = timezone.now() + delay
-
-
-def _record(notification: Notification) -> None:
-    """Store the outcome and end the lease, unless it expired and another sender took over."""
-    Notification.objects.filter(
-        pk=notification.pk, email_claimed_until=notification.email_claimed_until
-    ).update(
-        **{name: getattr(notification, name) for name in EMAIL_OUTCOME_FIELDS},
-        email_claimed_until=None,
-    )
 
 
 def send_due_emails(limit: int | None = None, stop_at: float | None = None) -> int:
