@@ -14,8 +14,9 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as DjangoTOTPDevic
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from accounts.models import ApiKey, Membership, Organization, Role, User
+from accounts.models import ApiKey, Membership, Organization, User
 from config.admin import OrganizationScopedAdmin, OrganizationScoping, organization_ids_of
+from config.roles import Role
 
 # Granting privileges is a superuser's business; staff manage people within their organizations.
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "last_login", "date_joined"]

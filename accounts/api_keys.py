@@ -24,8 +24,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from accounts.models import ApiKey
-from accounts.principal import Principal
 from config import cache as counters
+from config.principal import Principal
 from config.request_context import limit_bucket
 
 KEY_PATTERN = re.compile(r"^sf_(?P<prefix>[0-9a-f]{12})_(?P<secret>[A-Za-z0-9_-]{43})$")

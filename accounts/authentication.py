@@ -8,8 +8,8 @@ from rest_framework.authentication import (
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, Throttled
 
 from accounts.api_keys import InvalidApiKey, TooManyInvalidKeys, authenticate_api_key
-from accounts.principal import Principal
 from accounts.selectors import membership_for
+from config.principal import Principal
 from config.request_context import bind_organization, client_address
 
 ORGANIZATION_HEADER = "X-Organization"

@@ -6,7 +6,8 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts import services
-from accounts.models import ApiKey, Organization, Role, User
+from accounts.models import ApiKey, Organization, User
+from config.roles import Role
 
 DEMO_ORGANIZATION = "acme"
 DEMO_ADMIN_EMAIL = "admin@acme.example"

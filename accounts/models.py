@@ -4,12 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-
-class Role(models.TextChoices):
-    ADMIN = "admin", "Admin"
-    AGENT = "agent", "Agent"
-    QC_INSPECTOR = "qc_inspector", "QC inspector"
-    VIEWER = "viewer", "Viewer"
+from config.roles import Role
 
 
 class UserManager(BaseUserManager):

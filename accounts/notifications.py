@@ -4,7 +4,8 @@ Whatever the event, only active users who are still members hear from an organiz
 """
 
 from accounts import events
-from accounts.models import Membership, Role
+from accounts.models import Membership
+from config.roles import Role
 from outbox.notifications import Notice, notification_rule, recipient_filter
 
 

@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 
 from accounts.models import ApiKey, Membership, Organization, User
-from accounts.principal import Principal
+from config.principal import Principal
 
 
 def membership_for(user: User, *, organization_slug: str | None = None) -> Membership | None:

@@ -6,7 +6,8 @@ from django.utils import timezone
 
 import outbox
 from accounts import api_keys, events
-from accounts.models import ApiKey, Membership, Organization, Role, User
+from accounts.models import ApiKey, Membership, Organization, User
+from config.roles import Role
 from config.transactions import use_case
 
 

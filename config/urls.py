@@ -3,7 +3,6 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from accounts.views import ApiLoginView, ApiLogoutView
 from config import health, metrics
 from config.api.views import ApiRootView, problem_type_index, problem_type_page
 
@@ -12,21 +11,14 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("outbox.api.urls")),
     path("", include("helpdesk.api.urls")),
+    path("", include("workflow.api.urls")),
 ]
-
-api_auth = (
-    [
-        path("login/", ApiLoginView.as_view(), name="login"),
-        path("logout/", ApiLogoutView.as_view(), name="logout"),
-    ],
-    "rest_framework",
-)
 
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/auth/", include(api_auth)),
+    path("api/auth/", include("accounts.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),

@@ -1,63 +1,81 @@
-"""The actions a caller can take on a ticket: transitions plus assignment.
+"""The actions a caller can take on a ticket: its transitions plus assignment, declared once."""
 
-Transitions are the model's django-fsm-2 methods; assignment keeps the status. This module
-answers "which actions may this caller take now" for the API, the admin and the services.
-"""
-
-from dataclasses import dataclass
-
-from django_fsm import can_proceed, has_transition_perm
-
-from accounts.models import Role
-from accounts.principal import Principal
+from config.actions import ActionCatalog, ActionSpec
+from helpdesk import policy
 from helpdesk.models import Ticket
 
-WORKING_ROLES = (Role.ADMIN, Role.AGENT)
 FINAL_STATUSES = (Ticket.Status.CLOSED, Ticket.Status.CANCELLED)
 
 
-@dataclass(frozen=True)
-class ActionSpec:
-    name: str
-    payload_fields: tuple[str, ...] = ()
-    is_transition: bool = True
+def _assignable(ticket: Ticket) -> bool:
+    return ticket.status not in FINAL_STATUSES
 
 
-ACTIONS: dict[str, ActionSpec] = {
-    spec.name: spec
-    for spec in (
-        ActionSpec("assign", ("assignee",), is_transition=False),
-        ActionSpec("unassign", is_transition=False),
-        ActionSpec("open"),
-        ActionSpec("pend", ("reason",)),
-        ActionSpec("resolve", ("resolution",)),
-        ActionSpec("close"),
-        ActionSpec("reopen", ("reason",)),
-        ActionSpec("cancel", ("reason",)),
-    )
-}
+def _unassignable(ticket: Ticket) -> bool:
+    return _assignable(ticket) and ticket.assignee_id is not None
 
 
-def possible_in_state(ticket: Ticket, action: str) -> bool:
-    """Whether the ticket's status allows the action, whoever asks."""
-    spec = ACTIONS[action]
-    if spec.is_transition:
-        return can_proceed(getattr(ticket, action))
-    if ticket.status in FINAL_STATUSES:
-        return False
-    return action != "unassign" or ticket.assignee_id is not None
-
-
-def permitted(ticket: Ticket, action: str, principal: Principal) -> bool:
-    """Whether the principal's role allows the action (in a state where it is possible)."""
-    if ACTIONS[action].is_transition:
-        return has_transition_perm(getattr(ticket, action), principal)
-    return principal.role in WORKING_ROLES
-
-
-def allowed_actions(ticket: Ticket, principal: Principal) -> list[str]:
-    return [
-        name
-        for name in ACTIONS
-        if possible_in_state(ticket, name) and permitted(ticket, name, principal)
-    ]
+ACTIONS = ActionCatalog(
+    "ticket",
+    [
+        ActionSpec(
+            "assign",
+            policy.WORK,
+            ("assignee",),
+            transition=None,
+            available=_assignable,
+            summary="Assign to an agent",
+            example={
+                "payload": {"assignee": 7},
+                "expected_version": 3,
+                "client_event_id": "6f1c1f4e-0c7a-4b7e-9d59-2f0a5c3e8b10",
+            },
+        ),
+        ActionSpec(
+            "unassign",
+            policy.WORK,
+            transition=None,
+            available=_unassignable,
+            summary="Unassign",
+            example={"expected_version": 4},
+        ),
+        ActionSpec(
+            "open", policy.WORK, summary="Start working on it", example={"expected_version": 1}
+        ),
+        ActionSpec(
+            "pend",
+            policy.WORK,
+            ("reason",),
+            summary="Wait for the customer",
+            example={
+                "payload": {"reason": "Waiting for the customer's logs"},
+                "expected_version": 2,
+            },
+        ),
+        ActionSpec(
+            "resolve",
+            policy.WORK,
+            ("resolution",),
+            summary="Resolve",
+            example={
+                "payload": {"resolution": "Password reset link resent"},
+                "expected_version": 5,
+            },
+        ),
+        ActionSpec("close", policy.WORK, summary="Close", example={"expected_version": 6}),
+        ActionSpec(
+            "reopen",
+            policy.WORK,
+            ("reason",),
+            summary="Reopen",
+            example={"payload": {"reason": "It happened again"}, "expected_version": 6},
+        ),
+        ActionSpec(
+            "cancel",
+            policy.CANCEL,
+            ("reason",),
+            summary="Cancel (admins)",
+            example={"payload": {"reason": "Duplicate of ACME-12"}, "expected_version": 2},
+        ),
+    ],
+)

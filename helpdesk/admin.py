@@ -6,12 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
 
-from accounts.models import Membership, Role
-from accounts.principal import Principal
+from accounts.models import Membership
 from config.admin import OrganizationScopedAdmin
 from config.api.conditional import StaleVersion
 from config.api.problems import ApplicationError
 from config.api.text import validate_text
+from config.principal import Principal
+from config.roles import Role
 from helpdesk import actions
 from helpdesk.api.serializers import REASON_MAX_LENGTH, RESOLUTION_MAX_LENGTH
 from helpdesk.models import BusinessCalendar, Comment, SlaPolicy, Ticket, TicketEvent
@@ -163,7 +164,7 @@ class TicketAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         principal = admin_principal(request, ticket.organization)
         extra_context = {
             **(extra_context or {}),
-            "ticket_actions": actions.allowed_actions(ticket, principal),
+            "ticket_actions": actions.ACTIONS.allowed(ticket, principal),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -2,8 +2,9 @@
 
 from django.db import transaction
 
-from accounts.models import Membership, Organization, Role
-from accounts.principal import Principal
+from accounts.models import Membership, Organization
+from config.principal import Principal
+from config.roles import Role
 from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket
 from helpdesk.services import comments, tickets
 

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from accounts.models import Role
+from config.aggregates import AggregateEvent, VersionedAggregate
 from config.api.text import validate_name, validate_text
 from config.storage import PrivateStorage
 from helpdesk.sla import Calendar, CalendarError, guaranteed_business_time, parse_calendar
@@ -53,15 +53,7 @@ class Tag(models.Model):
         return self.name
 
 
-def can_work_tickets(ticket: "Ticket", principal) -> bool:
-    return principal.role in (Role.ADMIN, Role.AGENT)
-
-
-def can_cancel_tickets(ticket: "Ticket", principal) -> bool:
-    return principal.role == Role.ADMIN
-
-
-class Ticket(FSMModelMixin, models.Model):
+class Ticket(FSMModelMixin, VersionedAggregate):
     """A request for help, moved through its life only by the transitions below."""
 
     class Status(models.TextChoices):
@@ -93,7 +85,6 @@ class Ticket(FSMModelMixin, models.Model):
     )
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = FSMField(default=Status.NEW, choices=Status.choices, protected=True)
-    version = models.PositiveIntegerField(default=1)
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -136,42 +127,26 @@ class Ticket(FSMModelMixin, models.Model):
         self._prefetched_objects_cache = {**getattr(self, "_prefetched_objects_cache", {})}
         self._prefetched_objects_cache["tags"] = queryset
 
-    # --- transitions: pure state changes, guards and permissions; services do the rest ---
+    # --- transitions: pure state changes and guards; helpdesk.policy says who may ---
 
-    @transition(
-        field=status,
-        source=[Status.NEW, Status.PENDING],
-        target=Status.OPEN,
-        permission=can_work_tickets,
-    )
+    @transition(field=status, source=[Status.NEW, Status.PENDING], target=Status.OPEN)
     def open(self, *, at) -> None:
         self.opened_at = self.opened_at or at
 
-    @transition(
-        field=status, source=Status.OPEN, target=Status.PENDING, permission=can_work_tickets
-    )
+    @transition(field=status, source=Status.OPEN, target=Status.PENDING)
     def pend(self, *, at) -> None:
         self.sla_paused_at = at
 
-    @transition(
-        field=status,
-        source=[Status.OPEN, Status.PENDING],
-        target=Status.RESOLVED,
-        permission=can_work_tickets,
-    )
+    @transition(field=status, source=[Status.OPEN, Status.PENDING], target=Status.RESOLVED)
     def resolve(self, *, at) -> None:
         self.resolved_at = at
         self.sla_paused_at = None
 
-    @transition(
-        field=status, source=Status.RESOLVED, target=Status.CLOSED, permission=can_work_tickets
-    )
+    @transition(field=status, source=Status.RESOLVED, target=Status.CLOSED)
     def close(self, *, at) -> None:
         self.closed_at = at
 
-    @transition(
-        field=status, source=Status.RESOLVED, target=Status.OPEN, permission=can_work_tickets
-    )
+    @transition(field=status, source=Status.RESOLVED, target=Status.OPEN)
     def reopen(self, *, at) -> None:
         self.resolved_at = None
 
@@ -179,7 +154,6 @@ class Ticket(FSMModelMixin, models.Model):
         field=status,
         source=[Status.NEW, Status.OPEN, Status.PENDING, Status.RESOLVED],
         target=Status.CANCELLED,
-        permission=can_cancel_tickets,
     )
     def cancel(self, *, at) -> None:
         self.cancelled_at = at
@@ -225,25 +199,13 @@ class Attachment(models.Model):
         return self.name
 
 
-class TicketEvent(models.Model):
+class TicketEvent(AggregateEvent):
     """The audit trail: one row per change of a ticket, written in the change's transaction."""
 
+    aggregate_field = "ticket"
+
     ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
-    actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_api_key = models.ForeignKey(
-        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_label = models.CharField(max_length=200)
-    action = models.CharField(max_length=30)
-    from_status = models.CharField(max_length=10, blank=True)
-    to_status = models.CharField(max_length=10, blank=True)
     changed_fields = models.JSONField(default=list)
-    payload = models.JSONField(default=dict)
-    version_after = models.PositiveIntegerField()
-    client_event_id = models.UUIDField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [

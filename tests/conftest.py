@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from accounts.models import Role
 from accounts.services import create_api_key
+from config.roles import Role
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.outbox.publishers import (
     CONSUMERS,

@@ -1,6 +1,7 @@
 import django_filters
 
-from accounts.models import ApiKey, Membership, Role
+from accounts.models import ApiKey, Membership
+from config.roles import Role
 
 
 class MemberFilter(django_filters.FilterSet):

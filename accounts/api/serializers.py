@@ -1,8 +1,9 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from accounts.models import ApiKey, Membership, Role
+from accounts.models import ApiKey, Membership
 from config.api.text import NameField
+from config.roles import Role
 
 
 class OrganizationOut(serializers.Serializer):

@@ -14,9 +14,9 @@ from accounts.api.serializers import (
     MeOut,
 )
 from accounts.models import ApiKey, Membership
-from accounts.permissions import IsOrganizationAdmin
 from config.api.idempotency import idempotent
 from config.api.parsing import parse
+from config.api.permissions import IsOrganizationAdmin
 
 
 class MeView(APIView):

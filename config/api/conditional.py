@@ -2,7 +2,9 @@
 
 import re
 
+from rest_framework import status
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from config.api import problem_types as types
 from config.api.problems import ApplicationError
@@ -34,6 +36,10 @@ class PreconditionRequired(ApplicationError):
 
 class PreconditionFailed(ApplicationError):
     problem_type = PRECONDITION_FAILED
+
+
+class VersionConflict(ApplicationError):
+    problem_type = types.VERSION_CONFLICT
 
 
 class StaleVersion(Exception):
@@ -78,3 +84,23 @@ def precondition_failed(exc: StaleVersion) -> PreconditionFailed:
         f"The resource is at version {exc.current_version}, not the one If-Match named.",
         current_version=exc.current_version,
     )
+
+
+def stale_body_version(exc: StaleVersion, expected: int, noun: str) -> VersionConflict:
+    """The 409 for a stale `expected_version` in a body (If-Match gets precondition_failed)."""
+    return VersionConflict(
+        f"The {noun} is at version {exc.current_version}, not {expected}.",
+        current_version=exc.current_version,
+    )
+
+
+def versioned_response(data, version: int, status_code: int = 200, **headers) -> Response:
+    """A representation with its version as the ETag."""
+    return Response(data, status=status_code, headers={"ETag": etag(version), **headers})
+
+
+def conditional_get(request: Request, version: int, represent) -> Response:
+    """Answer a GET: 304 when If-None-Match names the current version, else `represent()`."""
+    if is_not_modified(request, version):
+        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(version)})
+    return versioned_response(represent(), version)

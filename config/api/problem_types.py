@@ -158,6 +158,36 @@ VALIDATION_ERROR = register(
         "Fix each field named in `errors` and send the request again.",
     )
 )
+VERSION_CONFLICT = register(
+    ProblemType(
+        "version-conflict",
+        409,
+        "The resource changed since you read it",
+        "`expected_version` is not the current version; `current_version` says which is.",
+        "Read the resource again, decide whether your action still applies, and resend it with "
+        "the current version.",
+    )
+)
+INVALID_TRANSITION = register(
+    ProblemType(
+        "invalid-transition",
+        409,
+        "The action is not possible in the resource's current state",
+        "The status of the ticket, task or deliverable does not allow this action. "
+        "`current_status` names the status and `allowed_actions` lists what can be done now.",
+        "Choose one of `allowed_actions`, or read the resource again if someone else changed it.",
+    )
+)
+CLIENT_EVENT_REUSED = register(
+    ProblemType(
+        "client-event-id-reused",
+        422,
+        "The client_event_id was used for a different action",
+        "An action with this `client_event_id` was already applied to this resource, with "
+        "another action or payload.",
+        "Use a new `client_event_id` for each new action; resend the identical body to replay one.",
+    )
+)
 RATE_LIMITED = register(
     ProblemType(
         "rate-limited",

@@ -188,7 +188,7 @@ REST_FRAMEWORK = {
         "accounts.authentication.ApiKeyAuthentication",
         "accounts.authentication.OrganizationSessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.IsOrganizationMember"],
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.permissions.IsOrganizationMember"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -227,7 +227,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "accounts.models.Role"},
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "config.roles.Role"},
 }
 
 # --- Celery ------------------------------------------------------------------------------

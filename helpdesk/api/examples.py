@@ -18,51 +18,6 @@ UPDATE_TICKET = OpenApiExample(
     value={"priority": "urgent", "tags": ["login", "outage"]},
     request_only=True,
 )
-ACTION_BODIES = {
-    "assign": {
-        "action": "assign",
-        "payload": {"assignee": 7},
-        "expected_version": 3,
-        "client_event_id": "6f1c1f4e-0c7a-4b7e-9d59-2f0a5c3e8b10",
-    },
-    "unassign": {"action": "unassign", "expected_version": 4},
-    "open": {"action": "open", "expected_version": 1},
-    "pend": {
-        "action": "pend",
-        "payload": {"reason": "Waiting for the customer's logs"},
-        "expected_version": 2,
-    },
-    "resolve": {
-        "action": "resolve",
-        "payload": {"resolution": "Password reset link resent"},
-        "expected_version": 5,
-    },
-    "close": {"action": "close", "expected_version": 6},
-    "reopen": {
-        "action": "reopen",
-        "payload": {"reason": "It happened again"},
-        "expected_version": 6,
-    },
-    "cancel": {
-        "action": "cancel",
-        "payload": {"reason": "Duplicate of ACME-12"},
-        "expected_version": 2,
-    },
-}
-ACTION_SUMMARIES = {
-    "assign": "Assign to an agent",
-    "unassign": "Unassign",
-    "open": "Start working on it",
-    "pend": "Wait for the customer",
-    "resolve": "Resolve",
-    "close": "Close",
-    "reopen": "Reopen",
-    "cancel": "Cancel (admins)",
-}
-ACTION_EXAMPLES = [
-    OpenApiExample(action, value=body, request_only=True, summary=ACTION_SUMMARIES[action])
-    for action, body in ACTION_BODIES.items()
-]
 COMMENT = OpenApiExample(
     "Reply to the requester",
     value={"body": "We have reset your account; please try again.", "is_public": True},

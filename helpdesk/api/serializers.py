@@ -1,11 +1,10 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from config.api.actions import action_forms, allowed_actions_out, required_message
 from config.api.serializers import Representation
 from config.api.text import NameField, TextField, validate_name
-from helpdesk import actions
-from helpdesk.actions import ACTIONS, ActionSpec
-from helpdesk.api.examples import ACTION_BODIES
+from helpdesk.actions import ACTIONS
 from helpdesk.models import (
     COMMENT_MAX_LENGTH,
     DESCRIPTION_MAX_LENGTH,
@@ -89,61 +88,20 @@ class TicketUpdateIn(serializers.Serializer):
     tags = serializers.ListField(child=tag_field(), required=False, max_length=20)
 
 
-def _required(action: str, field: str) -> dict:
-    return {"required": f"action '{action}' requires payload.{field}"}
-
-
-class TicketActionIn(serializers.Serializer):
-    """Fields every action shares; subclasses add `action` and `payload`."""
-
-    expected_version = serializers.IntegerField(
-        min_value=1,
-        required=False,
-        help_text="The version you read (or send If-Match). Stale: 409 version-conflict.",
-    )
-    client_event_id = serializers.UUIDField(
-        required=False, help_text="Your id for this action; resending it replays the result."
-    )
-
-
 PAYLOAD_FIELDS = {
     "assignee": lambda action: serializers.IntegerField(
-        error_messages=_required(action, "assignee"), help_text="The user id of an agent or admin."
+        error_messages=required_message(action, "assignee"),
+        help_text="The user id of an agent or admin.",
     ),
     "reason": lambda action: TextField(
-        max_length=REASON_MAX_LENGTH, error_messages=_required(action, "reason")
+        max_length=REASON_MAX_LENGTH, error_messages=required_message(action, "reason")
     ),
     "resolution": lambda action: TextField(
-        max_length=RESOLUTION_MAX_LENGTH, error_messages=_required(action, "resolution")
+        max_length=RESOLUTION_MAX_LENGTH, error_messages=required_message(action, "resolution")
     ),
 }
-
-
-def _action_serializer(spec: ActionSpec) -> type[serializers.Serializer]:
-    """The request shape of one action, its payload fields named by the action's spec."""
-    name = spec.name
-    attrs = {
-        "__doc__": f"The `{name}` action.",
-        "action": serializers.ChoiceField(choices=[name]),
-    }
-    if spec.payload_fields:
-        fields = {field: PAYLOAD_FIELDS[field](name) for field in spec.payload_fields}
-        payload_class = type(f"{name.title()}Payload", (serializers.Serializer,), fields)
-        attrs["payload"] = payload_class(error_messages=_required(name, spec.payload_fields[0]))
-    return type(f"{name.title()}TicketAction", (TicketActionIn,), attrs)
-
-
-ACTION_SERIALIZERS = {name: _action_serializer(spec) for name, spec in ACTIONS.items()}
-
-
-class ActionDiscriminatorIn(serializers.Serializer):
-    action = serializers.ChoiceField(choices=list(ACTIONS))
-
-
-class AllowedActionsOut(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Ticket.Status.choices)
-    version = serializers.IntegerField()
-    allowed_actions = serializers.ListField(child=serializers.ChoiceField(choices=list(ACTIONS)))
+ACTION_FORMS = action_forms(ACTIONS, component="TicketAction", payload_fields=PAYLOAD_FIELDS)
+AllowedActionsOut = allowed_actions_out("AllowedActionsOut", ACTIONS, Ticket.Status.choices)
 
 
 class CommentOut(serializers.ModelSerializer):
@@ -218,18 +176,3 @@ class TicketEventOut(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
-
-
-class ActionBodyTemplate(serializers.Serializer):
-    """Prefills the browsable API's JSON box with a real body for an action allowed now."""
-
-    def get_initial(self) -> dict:
-        view = self.context["view"]
-        ticket = view.get_object()
-        allowed = actions.allowed_actions(ticket, view.request.auth) or ["open"]
-        body = {
-            key: value
-            for key, value in ACTION_BODIES[allowed[0]].items()
-            if key != "client_event_id"
-        }
-        return {**body, "expected_version": ticket.version}

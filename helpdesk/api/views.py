@@ -5,7 +5,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
-    PolymorphicProxySerializer,
     extend_schema,
 )
 from rest_framework import mixins, status, viewsets
@@ -14,26 +13,24 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.permissions import IsOrganizationMember
+from config.api.actions import ActionBodyTemplate, parse_action
 from config.api.conditional import (
-    PreconditionRequired,
     StaleVersion,
-    etag,
+    conditional_get,
     if_match_version,
-    is_not_modified,
     precondition_failed,
+    versioned_response,
 )
 from config.api.idempotency import REPLAYED_HEADER, idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
+from config.api.permissions import IsOrganizationMember, RoleMayWrite
 from config.api.schema import IF_MATCH, Problem, response_headers
-from helpdesk import actions, selectors
+from helpdesk import actions, policy, selectors
 from helpdesk.api import examples
 from helpdesk.api.filters import TicketFilter, TicketOrdering
 from helpdesk.api.serializers import (
-    ACTION_SERIALIZERS,
-    ActionBodyTemplate,
-    ActionDiscriminatorIn,
+    ACTION_FORMS,
     AllowedActionsOut,
     AttachmentIn,
     AttachmentOut,
@@ -44,9 +41,7 @@ from helpdesk.api.serializers import (
     TicketOut,
     TicketUpdateIn,
 )
-from helpdesk.exceptions import VersionConflict
 from helpdesk.models import Ticket
-from helpdesk.permissions import CanWorkTickets
 from helpdesk.services import attachments, comments, tickets
 
 IF_NONE_MATCH = OpenApiParameter(
@@ -55,12 +50,6 @@ IF_NONE_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="An ETag you hold; if it is still current the answer is 304 with no body.",
 )
-ACTION_REQUEST = PolymorphicProxySerializer(
-    component_name="TicketAction",
-    serializers=ACTION_SERIALIZERS,
-    resource_type_field_name="action",
-)
-
 
 BROWSABLE_FORMS = {
     ("create", "POST"): TicketCreateIn,
@@ -71,18 +60,17 @@ BROWSABLE_FORMS = {
 
 
 def with_etag(ticket: Ticket, status_code: int = 200, **headers) -> Response:
-    return Response(
-        TicketOut(ticket).data,
-        status=status_code,
-        headers={"ETag": etag(ticket.version), **headers},
-    )
+    return versioned_response(TicketOut(ticket).data, ticket.version, status_code, **headers)
 
 
 @extend_schema(tags=["tickets"])
 class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Tickets of the caller's organization."""
 
-    permission_classes = [IsOrganizationMember, CanWorkTickets]
+    permission_classes = [IsOrganizationMember, RoleMayWrite]
+    write_roles = policy.CONTRIBUTE
+    write_refusal = "Viewers can read tickets but not change them."
+    action_catalog = actions.ACTIONS
     serializer_class = TicketOut
     queryset = Ticket.objects.none()  # typed placeholder for the schema; see get_queryset
     lookup_field = "key"
@@ -134,11 +122,7 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @response_headers({200: ("ETag",), 304: ("ETag",)})
     def retrieve(self, request: Request, key: str) -> Response:
         ticket = self.get_object()
-        if is_not_modified(request, ticket.version):
-            return Response(
-                status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(ticket.version)}
-            )
-        return with_etag(ticket)
+        return conditional_get(request, ticket.version, lambda: TicketOut(ticket).data)
 
     @extend_schema(
         summary="Edit a ticket",
@@ -172,8 +156,8 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         summary="Act on a ticket",
         description="The body's `action` chooses the shape of `payload`. Send the version you "
         "read as `expected_version` (stale: 409) or as `If-Match` (stale: 412).",
-        request=ACTION_REQUEST,
-        examples=[*examples.ACTION_EXAMPLES, examples.TICKET],
+        request=ACTION_FORMS.request,
+        examples=[*ACTION_FORMS.examples, examples.TICKET],
         responses={200: TicketOut, 409: Problem, 412: Problem, 428: Problem},
     )
     @response_headers({200: ("ETag", "Idempotent-Replayed")})
@@ -181,38 +165,25 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def actions(self, request: Request, key: str) -> Response:
         ticket = self.get_object()
         if request.method == "GET":
-            allowed = actions.allowed_actions(ticket, request.auth)
+            allowed = actions.ACTIONS.allowed(ticket, request.auth)
             return Response(
                 {"status": ticket.status, "version": ticket.version, "allowed_actions": allowed}
             )
         return self._apply_action(request, ticket)
 
     def _apply_action(self, request: Request, ticket: Ticket) -> Response:
-        data = request.data if isinstance(request.data, dict) else {}
-        if "expected_version" not in data and "expected_row_version" in data:
-            data = {**data, "expected_version": data["expected_row_version"]}
-        name = parse(ActionDiscriminatorIn, data)["action"]
-        command = parse(ACTION_SERIALIZERS[name], data)
-        by_if_match = "expected_version" not in command
-        if by_if_match and not request.headers.get("If-Match"):
-            raise PreconditionRequired("Send expected_version in the body, or If-Match.")
-        expected = if_match_version(request) if by_if_match else command["expected_version"]
+        command = parse_action(request, ACTION_FORMS)
         try:
             result = tickets.apply_ticket_action(
                 ticket_id=ticket.pk,
                 actor=request.auth,
-                action=name,
-                payload=dict(command.get("payload", {})),
-                expected_version=expected,
-                client_event_id=command.get("client_event_id"),
+                action=command.action,
+                payload=command.payload,
+                expected_version=command.expected_version,
+                client_event_id=command.client_event_id,
             )
         except StaleVersion as exc:
-            if by_if_match:
-                raise precondition_failed(exc) from None
-            raise VersionConflict(
-                f"The ticket is at version {exc.current_version}, not {expected}.",
-                current_version=exc.current_version,
-            ) from None
+            raise command.stale(exc, "ticket") from None
         fresh = selectors.list_tickets_for(ticket.organization_id).get(pk=ticket.pk)
         return with_etag(fresh, **({REPLAYED_HEADER: "true"} if result.replayed else {}))
 

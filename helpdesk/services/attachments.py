@@ -4,13 +4,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 import outbox
-from accounts.principal import Principal
 from config.api import problem_types as types
 from config.api.problems import ApplicationError
+from config.principal import Principal
 from config.transactions import use_case
 from helpdesk import events
-from helpdesk.models import Attachment, Ticket
-from helpdesk.services.audit import record_ticket_event
+from helpdesk.models import Attachment, Ticket, TicketEvent
 
 ATTACHMENT_TOO_LARGE = types.register(
     types.ProblemType(
@@ -76,7 +75,7 @@ def add_attachment(*, ticket_id: int, actor: Principal, upload: UploadedFile) ->
     attachment.save()
     ticket.version += 1
     ticket.save(update_fields=["version", "updated_at"])
-    record_ticket_event(
+    TicketEvent.record(
         ticket,
         action="attach",
         actor=actor,

@@ -1,12 +1,11 @@
 from django.utils import timezone
 
 import outbox
-from accounts.principal import Principal
 from config.api.conditional import ensure_version
+from config.principal import Principal
 from config.transactions import use_case
-from helpdesk import actions, events
-from helpdesk.models import Comment, Ticket
-from helpdesk.services.audit import record_ticket_event
+from helpdesk import events, policy
+from helpdesk.models import Comment, Ticket, TicketEvent
 
 
 @use_case
@@ -30,12 +29,12 @@ def add_comment(
         is_public=is_public,
     )
     changed = ["comments"]
-    if is_public and ticket.first_responded_at is None and actor.role in actions.WORKING_ROLES:
+    if is_public and ticket.first_responded_at is None and actor.role in policy.RESPONDERS:
         ticket.first_responded_at = comment.created_at or timezone.now()
         changed.append("first_responded_at")
     ticket.version += 1
     ticket.save(update_fields=["first_responded_at", "version", "updated_at"])
-    record_ticket_event(
+    TicketEvent.record(
         ticket,
         action="comment",
         actor=actor,

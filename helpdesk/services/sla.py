@@ -8,8 +8,7 @@ from django.utils import timezone
 
 import outbox
 from helpdesk import events
-from helpdesk.models import Ticket
-from helpdesk.services.audit import record_ticket_event
+from helpdesk.models import Ticket, TicketEvent
 from helpdesk.services.sla_targets import SlaTargets, targets_for
 from helpdesk.sla import add_business_time, business_time_between
 
@@ -88,7 +87,7 @@ def _record_breaches(ticket: Ticket, now) -> None:
     ticket.save(
         update_fields=["first_response_breached", "resolution_breached", "version", "updated_at"]
     )
-    record_ticket_event(
+    TicketEvent.record(
         ticket,
         action="sla_breached",
         actor=None,

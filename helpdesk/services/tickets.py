@@ -1,24 +1,22 @@
 """Ticket use cases: one transaction each; lock, check the version, change, record, emit."""
 
 import re
-from dataclasses import dataclass
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
 import outbox
 from accounts.models import Membership
-from accounts.principal import Principal
+from config.actions import ActionRequest, ActionResult, AggregateActions
 from config.api.conditional import ensure_version
+from config.principal import Principal
 from config.transactions import use_case
-from helpdesk import actions, events
-from helpdesk.exceptions import ClientEventIdReused, InvalidAssignee, InvalidTransition
-from helpdesk.models import Contact, Tag, Ticket
+from helpdesk import actions, events, policy
+from helpdesk.exceptions import InvalidAssignee
+from helpdesk.models import Contact, Tag, Ticket, TicketEvent
 from helpdesk.services import sla
-from helpdesk.services.audit import record_ticket_event
 from helpdesk.services.numbering import next_ticket_number
 
 ACTION_FIELDS = [
@@ -33,12 +31,6 @@ ACTION_FIELDS = [
     "updated_at",
 ]
 EDITABLE_FIELDS = ("subject", "description", "priority", "tags")
-
-
-@dataclass(frozen=True)
-class ActionResult:
-    ticket: Ticket
-    replayed: bool = False
 
 
 def key_prefix(organization_slug: str) -> str:
@@ -65,7 +57,7 @@ def _validated_assignee(organization_id: int, user_id: int) -> int:
         organization_id=organization_id,
         user_id=user_id,
         user__is_active=True,
-        role__in=actions.WORKING_ROLES,
+        role__in=policy.ASSIGNABLE,
     ).exists()
     if not eligible:
         detail = "The assignee must be an active agent or admin of this organization."
@@ -105,7 +97,7 @@ def open_ticket(
     if tag_objects:
         ticket.tags.add(*tag_objects)
     ticket.keep_written_tags(tag_objects)
-    record_ticket_event(ticket, action="create", actor=actor, changed_fields=["status"])
+    TicketEvent.record(ticket, action="create", actor=actor, changed_fields=["status"])
     outbox.emit(**events.ticket_event(events.TICKET_OPENED, ticket, actor=str(actor)))
     return ticket
 
@@ -127,7 +119,7 @@ def update_ticket(
         update_fields=[f for f in changed if f != "tags"]
         + [*sla.SLA_FIELDS, "version", "updated_at"]
     )
-    record_ticket_event(
+    TicketEvent.record(
         ticket,
         action="update",
         actor=actor,
@@ -159,6 +151,64 @@ def _apply_edits(ticket: Ticket, changes: dict) -> list[str]:
     return changed
 
 
+class TicketActions(AggregateActions):
+    catalog = actions.ACTIONS
+    history = TicketEvent
+    saved_fields = ACTION_FIELDS
+
+    def lock(self, pk: int) -> Ticket:
+        return Ticket.objects.select_for_update().select_related("requester").get(pk=pk)
+
+    def perform(self, ticket: Ticket, request: ActionRequest) -> dict:
+        done = {"previous_assignee": ticket.assignee_id}
+        now = timezone.now()
+        if request.action == "assign":
+            ticket.assignee_id = _validated_assignee(
+                ticket.organization_id, request.payload["assignee"]
+            )
+        elif request.action == "unassign":
+            ticket.assignee_id = None
+        else:
+            paused_since = ticket.sla_paused_at
+            getattr(ticket, request.action)(at=now)
+            if paused_since is not None and ticket.status != Ticket.Status.PENDING:
+                sla.resume_clock(ticket, paused_since=paused_since, at=now)
+        return done
+
+    def record(self, ticket, request, from_status, done) -> TicketEvent:
+        return TicketEvent.record(
+            ticket,
+            action=request.action,
+            actor=request.actor,
+            from_status=from_status,
+            changed_fields=["assignee"]
+            if self.catalog[request.action].method is None
+            else ["status"],
+            payload=request.payload,
+            client_event_id=request.client_event_id,
+        )
+
+    def emit(self, ticket, event, request, done) -> None:
+        actor = str(request.actor)
+        if self.catalog[request.action].method is None:
+            message = events.ticket_event(
+                events.TICKET_ASSIGNED,
+                ticket,
+                actor=actor,
+                previous_assignee_id=done["previous_assignee"],
+            )
+        else:
+            message = events.ticket_event(
+                events.TICKET_STATUS_CHANGED,
+                ticket,
+                actor=actor,
+                action=request.action,
+                from_status=event.from_status,
+                details=request.payload,
+            )
+        outbox.emit(**message)
+
+
 @use_case
 def apply_ticket_action(
     *,
@@ -170,72 +220,5 @@ def apply_ticket_action(
     client_event_id: UUID | None = None,
 ) -> ActionResult:
     """Apply an action; a repeated client_event_id returns the ticket without acting twice."""
-    ticket = Ticket.objects.select_for_update().select_related("requester").get(pk=ticket_id)
-    if client_event_id is not None:
-        prior = ticket.events.filter(client_event_id=client_event_id).first()
-        if prior is not None:
-            if (prior.action, prior.payload) != (action, payload):
-                raise ClientEventIdReused(
-                    f"client_event_id {client_event_id} was already used for '{prior.action}'."
-                )
-            return ActionResult(ticket, replayed=True)
-    ensure_version(ticket.version, expected_version)
-    _check_allowed(ticket, action, actor)
-    from_status, previous_assignee = ticket.status, ticket.assignee_id
-    _perform(ticket, action, payload)
-    ticket.version += 1
-    ticket.save(update_fields=ACTION_FIELDS)
-    record_ticket_event(
-        ticket,
-        action=action,
-        actor=actor,
-        from_status=from_status,
-        changed_fields=["status"] if ticket.status != from_status else ["assignee"],
-        payload=payload,
-        client_event_id=client_event_id,
-    )
-    _emit_action_event(ticket, action, actor, from_status, previous_assignee, payload)
-    return ActionResult(ticket)
-
-
-def _check_allowed(ticket: Ticket, action: str, actor: Principal) -> None:
-    if not actions.possible_in_state(ticket, action):
-        allowed = actions.allowed_actions(ticket, actor)
-        raise InvalidTransition(
-            f"Cannot {action} a ticket that is {ticket.status}; allowed now: "
-            f"{', '.join(allowed) or 'none'}.",
-            current_status=ticket.status,
-            allowed_actions=allowed,
-        )
-    if not actions.permitted(ticket, action, actor):
-        raise PermissionDenied(f"Your role ({actor.role}) may not {action} tickets.")
-
-
-def _perform(ticket: Ticket, action: str, payload: dict) -> None:
-    now = timezone.now()
-    if action == "assign":
-        ticket.assignee_id = _validated_assignee(ticket.organization_id, payload["assignee"])
-    elif action == "unassign":
-        ticket.assignee_id = None
-    else:
-        paused_since = ticket.sla_paused_at
-        getattr(ticket, action)(at=now)
-        if paused_since is not None and ticket.status != Ticket.Status.PENDING:
-            sla.resume_clock(ticket, paused_since=paused_since, at=now)
-
-
-def _emit_action_event(ticket, action, actor, from_status, previous_assignee, payload) -> None:
-    if action in ("assign", "unassign"):
-        event = events.ticket_event(
-            events.TICKET_ASSIGNED, ticket, actor=str(actor), previous_assignee_id=previous_assignee
-        )
-    else:
-        event = events.ticket_event(
-            events.TICKET_STATUS_CHANGED,
-            ticket,
-            actor=str(actor),
-            action=action,
-            from_status=from_status,
-            details=payload,
-        )
-    outbox.emit(**event)
+    request = ActionRequest(action, payload, actor, expected_version, client_event_id)
+    return TicketActions().run(ticket_id, request)

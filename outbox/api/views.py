@@ -9,11 +9,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsOrganizationAdmin, IsOrganizationMember
 from config.api.conditional import StaleVersion, etag, if_match_version, precondition_failed
 from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
+from config.api.permissions import IsOrganizationAdmin, IsOrganizationMember
 from config.api.schema import IF_MATCH, Problem, response_headers
 from outbox.api.serializers import (
     DeliveryOut,

@@ -5,7 +5,7 @@ import secrets
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from accounts.models import Role
+from config.roles import Role
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
 
 

@@ -1,7 +1,8 @@
 import factory
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from accounts.models import Membership, Organization, Role, User
+from accounts.models import Membership, Organization, User
+from config.roles import Role
 
 PASSWORD = "correct horse battery staple"
 

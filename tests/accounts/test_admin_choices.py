@@ -3,8 +3,9 @@
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ApiKey, Membership, Role
+from accounts.models import ApiKey, Membership
 from accounts.services import create_api_key
+from config.roles import Role
 from helpdesk.models import BusinessCalendar, SlaPolicy
 from tests.accounts.admin_sessions import signed_in_admin, staff_member
 from tests.accounts.factories import MembershipFactory, OrganizationFactory

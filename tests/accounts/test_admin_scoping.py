@@ -15,9 +15,10 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ApiKey, Organization, Role, User
+from accounts.models import ApiKey, Organization, User
 from accounts.services import create_api_key
 from config.admin import OrganizationScopedAdmin
+from config.roles import Role
 from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket
 from outbox.models import Delivery, IdempotencyRecord, Notification, OutboxMessage, WebhookEndpoint
 from tests.accounts.admin_sessions import signed_in_admin, staff_member, superuser

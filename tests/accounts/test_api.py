@@ -2,7 +2,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiKey, Role
+from accounts.models import ApiKey
+from config.roles import Role
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db

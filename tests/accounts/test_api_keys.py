@@ -8,8 +8,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.api_keys import InvalidApiKey, authenticate_api_key
-from accounts.models import ApiKey, Role
+from accounts.models import ApiKey
 from accounts.services import create_api_key, revoke_api_key
+from config.roles import Role
 
 pytestmark = pytest.mark.django_db
 

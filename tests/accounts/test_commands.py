@@ -6,7 +6,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.demo import DEMO_ADMIN_EMAIL, DEMO_PASSWORD
-from accounts.models import Membership, Organization, Role
+from accounts.models import Membership, Organization
+from config.roles import Role
 from helpdesk.models import Ticket
 
 pytestmark = pytest.mark.django_db

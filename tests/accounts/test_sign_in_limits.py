@@ -6,7 +6,7 @@ import time
 import pytest
 from django.test import Client
 
-from accounts.models import Role
+from config.roles import Role
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

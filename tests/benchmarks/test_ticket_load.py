@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from accounts.models import Role
 from accounts.services import create_api_key
+from config.roles import Role
 from helpdesk.models import Contact
 from tests.benchmarks.results import record
 from tests.e2e.processes import gunicorn

@@ -13,8 +13,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsOrganizationMember
 from config.api.parsing import parse
+from config.api.permissions import IsOrganizationMember
 from config.urls import urlpatterns as project_urlpatterns
 from helpdesk.api.serializers import TicketCreateIn, TicketOut
 from helpdesk.models import Contact, Ticket

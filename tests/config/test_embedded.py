@@ -29,8 +29,8 @@ print(json.dumps(list(OutboxMessage.objects.order_by("id").values_list("state", 
 TICKETS_SCRIPT = """
 import json, django
 django.setup()
-from accounts.models import Role
-from accounts.principal import Principal
+from config.roles import Role
+from config.principal import Principal
 from accounts.services import create_organization
 from config import cache
 from helpdesk.services.tickets import open_ticket

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
-from accounts.models import Role
+from config.roles import Role
 from helpdesk.models import Attachment
 from tests.e2e.processes import gunicorn
 from tests.helpdesk.factories import TicketFactory

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from accounts.models import Role
 from config.logging import JsonFormatter
+from config.roles import Role
 from outbox.services.deliveries import deliver_due
 from outbox.services.drain import drain_batch
 from tests.accounts.admin_sessions import signed_in_admin, superuser

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from accounts.models import Role
+from config.roles import Role
 from helpdesk.models import Ticket
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.concurrency import run_concurrently

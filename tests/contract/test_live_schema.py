@@ -20,8 +20,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from accounts.models import Role
 from accounts.services import create_api_key
+from config.roles import Role
 from outbox.services import drain
 from tests.accounts.factories import OrganizationFactory
 from tests.e2e.processes import gunicorn

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from accounts.models import Role
 from accounts.services import create_api_key
+from config.roles import Role
 from outbox import signing
 from outbox.models import Delivery, OutboxMessage
 from tests.e2e.processes import wait_for

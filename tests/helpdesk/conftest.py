@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.models import Role
+from config.roles import Role
 from tests.accounts.factories import MembershipFactory
 
 

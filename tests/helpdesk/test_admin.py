@@ -3,7 +3,7 @@ import re
 import pytest
 from django.test import Client
 
-from accounts.models import Role
+from config.roles import Role
 from helpdesk.models import Ticket, TicketEvent
 from outbox.models import OutboxMessage
 from tests.accounts.admin_sessions import signed_in_admin, staff_member

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from accounts.models import Role
+from config.roles import Role
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.helpdesk.factories import TicketFactory
 

@@ -8,8 +8,8 @@ import pytest
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 
-from accounts.models import Role
 from accounts.services import create_api_key
+from config.roles import Role
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from accounts.models import Role
-from accounts.principal import Principal
+from config.principal import Principal
+from config.roles import Role
 from helpdesk.services import tickets
 from tests.accounts.factories import OrganizationFactory
 from tests.concurrency import run_concurrently

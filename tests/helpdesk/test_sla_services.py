@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from accounts.models import Role
-from accounts.principal import Principal
+from config.principal import Principal
+from config.roles import Role
 from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket, TicketEvent
 from helpdesk.services import sla, sla_targets, tickets
 from outbox.models import OutboxMessage

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
-from accounts.models import Role
+from config.roles import Role
 from helpdesk.models import Tag, Ticket
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.helpdesk.factories import ContactFactory, TicketFactory

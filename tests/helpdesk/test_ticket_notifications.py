@@ -2,8 +2,8 @@
 
 import pytest
 
-from accounts.models import Role
-from accounts.principal import Principal
+from config.principal import Principal
+from config.roles import Role
 from helpdesk.services import comments, tickets
 from outbox.models import Notification, OutboxMessage
 from outbox.services.drain import drain

@@ -9,8 +9,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import Role
 from accounts.services import create_api_key
+from config.roles import Role
 from outbox.models import Notification, OutboxMessage
 from outbox.notifications import CONSUMER_NAME, create_notifications
 from outbox.publishers.consumers import apply_once

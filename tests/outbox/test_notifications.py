@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts.models import Membership
 from accounts.services import create_api_key
+from config.roles import Role
 from outbox.models import Notification, OutboxMessage
 from outbox.notifications import CONSUMER_NAME, Notice, create_notifications, notification_rule
 from outbox.publishers.consumers import apply_once

@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.models import Role
+from config.roles import Role
 from outbox.models import Delivery, WebhookEndpoint
 from outbox.services.deliveries import deliver_due
 from outbox.services.drain import drain_batch

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.models import Organization, Role
+from accounts.models import Organization
 from accounts.services import create_api_key
+from config.roles import Role
 
 
 class Command(BaseCommand):

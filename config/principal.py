@@ -1,6 +1,6 @@
 from dataclasses import dataclass
 
-from accounts.models import Role
+from config.roles import Role
 
 
 @dataclass(frozen=True)

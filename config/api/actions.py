@@ -1,0 +1,166 @@
+"""The HTTP face of an action catalog: the discriminated request body, parsing, preconditions.
+
+A body names its `action`, carries the action's `payload`, and says which version it was based
+on, as `expected_version` (alias `expected_row_version`; stale: 409) or as `If-Match` (stale: 412);
+neither is 428. The OpenAPI document shows a `oneOf` with one example per action.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from config.actions import ActionCatalog, ActionSpec
+from config.api.conditional import (
+    PreconditionRequired,
+    StaleVersion,
+    if_match_version,
+    precondition_failed,
+    stale_body_version,
+)
+from config.api.parsing import parse
+
+VERSION_ALIAS = "expected_row_version"
+PayloadFieldFactory = Callable[[str], serializers.Field]
+
+
+class ActionIn(serializers.Serializer):
+    """Fields every action shares; each action's serializer adds `action` and `payload`."""
+
+    expected_version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        help_text="The version you read (or send If-Match). Stale: 409 version-conflict.",
+    )
+    client_event_id = serializers.UUIDField(
+        required=False, help_text="Your id for this action; resending it replays the result."
+    )
+
+
+def required_message(action: str, field: str, hint: str = "") -> dict:
+    """The error text of a missing payload field, saying what to send."""
+    return {"required": f"action '{action}' requires payload.{field}{hint}"}
+
+
+@dataclass(frozen=True)
+class ActionForms:
+    """The request serializers of a catalog, one per action, and the `oneOf` that joins them."""
+
+    catalog: ActionCatalog
+    by_action: dict[str, type[serializers.Serializer]]
+    discriminator: type[serializers.Serializer]
+    request: PolymorphicProxySerializer
+    examples: list[OpenApiExample]
+
+
+def action_forms(
+    catalog: ActionCatalog,
+    *,
+    component: str,
+    payload_fields: dict[str, PayloadFieldFactory],
+    payload_prefix: str = "",
+) -> ActionForms:
+    """Build the request shapes of every action of the catalog, named `<Action><component>`."""
+
+    def form(spec: ActionSpec) -> type[serializers.Serializer]:
+        title = spec.name.title().replace("_", "")
+        attrs = {
+            "__doc__": f"The `{spec.name}` action.",
+            "action": serializers.ChoiceField(choices=[spec.name]),
+        }
+        if spec.payload_fields:
+            fields = {name: payload_fields[name](spec.name) for name in spec.payload_fields}
+            payload = type(f"{title}{payload_prefix}Payload", (serializers.Serializer,), fields)
+            attrs["payload"] = payload(
+                error_messages=required_message(spec.name, spec.payload_fields[0])
+            )
+        return type(f"{title}{component}", (ActionIn,), attrs)
+
+    by_action = {spec.name: form(spec) for spec in catalog.specs.values()}
+    discriminator = type(
+        f"{component}DiscriminatorIn",
+        (serializers.Serializer,),
+        {"action": serializers.ChoiceField(choices=list(catalog))},
+    )
+    request = PolymorphicProxySerializer(
+        component_name=component, serializers=by_action, resource_type_field_name="action"
+    )
+    examples = [
+        OpenApiExample(
+            spec.name, value=spec.body_example(), request_only=True, summary=spec.summary
+        )
+        for spec in catalog.specs.values()
+    ]
+    return ActionForms(catalog, by_action, discriminator, request, examples)
+
+
+@dataclass(frozen=True)
+class ActionCommand:
+    """A parsed action request: what to do, on which version, and how staleness is answered."""
+
+    action: str
+    payload: dict
+    expected_version: int
+    client_event_id: UUID | None
+    by_if_match: bool
+
+    def stale(self, exc: StaleVersion, noun: str) -> Exception:
+        """The problem for a stale version: 412 after If-Match, 409 after a body version."""
+        if self.by_if_match:
+            return precondition_failed(exc)
+        return stale_body_version(exc, self.expected_version, noun)
+
+
+def parse_action(request: Request, forms: ActionForms) -> ActionCommand:
+    """Validate an action body and its precondition; 422 or 428 problems say what is wrong."""
+    data = request.data if isinstance(request.data, dict) else {}
+    if "expected_version" not in data and VERSION_ALIAS in data:
+        data = {**data, "expected_version": data[VERSION_ALIAS]}
+    name = parse(forms.discriminator, data)["action"]
+    command = parse(forms.by_action[name], data)
+    by_if_match = "expected_version" not in command
+    if by_if_match and not request.headers.get("If-Match"):
+        raise PreconditionRequired("Send expected_version in the body, or If-Match.")
+    return ActionCommand(
+        action=name,
+        payload=dict(command.get("payload", {})),
+        expected_version=if_match_version(request) if by_if_match else command["expected_version"],
+        client_event_id=command.get("client_event_id"),
+        by_if_match=by_if_match,
+    )
+
+
+def allowed_actions_out(
+    name: str, catalog: ActionCatalog, status_choices
+) -> type[serializers.Serializer]:
+    """The answer of `GET …/actions`: status, version and the actions allowed now."""
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "status": serializers.ChoiceField(choices=status_choices),
+            "version": serializers.IntegerField(),
+            "allowed_actions": serializers.ListField(
+                child=serializers.ChoiceField(choices=list(catalog))
+            ),
+        },
+    )
+
+
+class ActionBodyTemplate(serializers.Serializer):
+    """Prefills the browsable API's JSON box with a real body for an action allowed now.
+
+    The view names its catalog as `action_catalog` and its aggregate through `get_object()`.
+    """
+
+    def get_initial(self) -> dict:
+        view = self.context["view"]
+        aggregate = view.get_object()
+        catalog: ActionCatalog = view.action_catalog
+        allowed = catalog.allowed(aggregate, view.request.auth) or list(catalog)
+        body = catalog[allowed[0]].body_example()
+        body.pop("client_event_id", None)
+        return {**body, "expected_version": aggregate.version}
