@@ -1,0 +1,313 @@
+"""The task graph of a template version: validation, topological order and the critical path.
+
+Pure functions, no database. An `Edge(task=b, depends_on=a)` means `b` cannot start before `a` is
+done; work flows a → b, and cycle paths are written in that direction ("cut → sew → cut").
+Every algorithm here is linear in nodes + edges and iterative, so a chain of ten thousand tasks
+cannot reach Python's recursion limit.
+"""
+
+import heapq
+from collections import defaultdict, deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+ZERO = timedelta(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    key: str
+    duration: timedelta
+
+    def __post_init__(self) -> None:
+        # A negative duration would let CPM schedule a task to end before it starts.
+        if self.duration < ZERO:
+            raise ValueError(f"Task {self.key!r} has a negative duration.")
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    task: str
+    depends_on: str
+
+
+@dataclass(frozen=True, slots=True)
+class GraphError:
+    pointer: str
+    detail: str
+    code: str
+    # For a cycle: the node keys in work order, closed on itself (first == last).
+    path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    earliest_start: timedelta
+    earliest_finish: timedelta
+    latest_start: timedelta
+    latest_finish: timedelta
+    slack: timedelta
+    critical: bool
+
+
+class InvalidGraph(ValueError):
+    """The graph cannot be ordered or scheduled; `problems` says why."""
+
+    def __init__(self, problems: list[GraphError]) -> None:
+        super().__init__(" ".join(problem.detail for problem in problems))
+        self.problems = problems
+
+
+@dataclass
+class _Graph:
+    """Nodes as indexes in input order; adjacency lists hold (neighbour, edge index) pairs."""
+
+    keys: list[str]
+    durations: list[timedelta]
+    dependents: list[list[tuple[int, int]]]
+    blockers: list[list[tuple[int, int]]]
+
+
+def problems(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[GraphError]:
+    """Return every problem of the graph at once, in a stable order: nodes, edges, then cycles."""
+    found: list[GraphError] = []
+    if not nodes:
+        found.append(GraphError("/nodes", "A template version needs at least one task.", "empty"))
+    position: dict[str, int] = {}
+    for i, node in enumerate(nodes):
+        if node.key in position:
+            detail = f'Task key "{node.key}" is already used by /nodes/{position[node.key]}.'
+            found.append(GraphError(f"/nodes/{i}/node_key", detail, "duplicate_node"))
+        else:
+            position[node.key] = i
+    usable = []
+    seen: set[tuple[str, str]] = set()
+    for i, edge in enumerate(edges):
+        edge_problems = _edge_problems(i, edge, position, seen)
+        seen.add((edge.task, edge.depends_on))
+        found.extend(edge_problems)
+        if not edge_problems:
+            usable.append(i)
+    found.extend(_cycles(_indexed(nodes, edges, position, usable)))
+    return found
+
+
+def topological_order(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[str]:
+    """Return the node keys blockers first; among ready nodes the earliest in input comes first."""
+    graph = _graph(nodes, edges)
+    return [graph.keys[i] for i in _order(graph, nodes, edges)]
+
+
+def schedule(nodes: Sequence[Node], edges: Sequence[Edge]) -> dict[str, Schedule]:
+    """Return each node's CPM schedule, as offsets from the start of the deliverable."""
+    graph = _graph(nodes, edges)
+    order = _order(graph, nodes, edges)
+    earliest_start = _earliest_starts(graph, order)
+    project_finish = max(_finishes(graph, earliest_start), default=ZERO)
+    latest_start = _latest_starts(graph, order, project_finish)
+    result = {}
+    for i, key in enumerate(graph.keys):
+        slack = latest_start[i] - earliest_start[i]
+        result[key] = Schedule(
+            earliest_start=earliest_start[i],
+            earliest_finish=earliest_start[i] + graph.durations[i],
+            latest_start=latest_start[i],
+            latest_finish=latest_start[i] + graph.durations[i],
+            slack=slack,
+            critical=slack == ZERO,
+        )
+    return result
+
+
+def critical_path(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[str]:
+    """Return one chain of zero-slack nodes, start node to end node, as long as the project."""
+    graph = _graph(nodes, edges)
+    if not graph.keys:
+        return []
+    earliest_start = _earliest_starts(graph, _order(graph, nodes, edges))
+    finish = _finishes(graph, earliest_start)
+    project_finish = max(finish)
+    # Walk back from an end node that finishes last, always through a blocker that finishes
+    # exactly when the current node starts: such a blocker always exists and has zero slack.
+    current = next(
+        i for i in range(len(graph.keys)) if finish[i] == project_finish and not graph.dependents[i]
+    )
+    chain = [current]
+    while graph.blockers[current]:
+        current = next(
+            b for b, _ in graph.blockers[current] if finish[b] == earliest_start[current]
+        )
+        chain.append(current)
+    return [graph.keys[i] for i in reversed(chain)]
+
+
+def blockers_of(edges: Sequence[Edge]) -> dict[str, set[str]]:
+    """Map each node that has blockers to the keys of its direct blockers."""
+    blockers: defaultdict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        blockers[edge.task].add(edge.depends_on)
+    return dict(blockers)
+
+
+def _edge_problems(
+    i: int, edge: Edge, position: dict[str, int], seen: set[tuple[str, str]]
+) -> list[GraphError]:
+    found = [
+        GraphError(f"/edges/{i}/{field}", f'No task has the key "{key}".', "unknown_node")
+        for field, key in (("task", edge.task), ("depends_on", edge.depends_on))
+        if key not in position
+    ]
+    if edge.task == edge.depends_on:
+        detail = f'Task "{edge.task}" cannot depend on itself.'
+        found.append(GraphError(f"/edges/{i}", detail, "self_edge"))
+    elif (edge.task, edge.depends_on) in seen:
+        detail = f'"{edge.task}" already depends on "{edge.depends_on}".'
+        found.append(GraphError(f"/edges/{i}", detail, "duplicate_edge"))
+    return found
+
+
+def _graph(nodes: Sequence[Node], edges: Sequence[Edge]) -> _Graph:
+    """Index a graph for ordering; refuse duplicate keys and unknown nodes."""
+    position = {node.key: i for i, node in enumerate(nodes)}
+    if len(position) < len(nodes) or any(
+        edge.task not in position or edge.depends_on not in position for edge in edges
+    ):
+        raise InvalidGraph(problems(nodes, edges))
+    return _indexed(nodes, edges, position, range(len(edges)))
+
+
+def _indexed(
+    nodes: Sequence[Node], edges: Sequence[Edge], position: dict[str, int], usable: Iterable[int]
+) -> _Graph:
+    """Build the adjacency lists from the edges at the `usable` indexes."""
+    graph = _Graph(
+        keys=[node.key for node in nodes],
+        durations=[node.duration for node in nodes],
+        dependents=[[] for _ in nodes],
+        blockers=[[] for _ in nodes],
+    )
+    for i in usable:
+        task, blocker = position[edges[i].task], position[edges[i].depends_on]
+        graph.dependents[blocker].append((task, i))
+        graph.blockers[task].append((blocker, i))
+    return graph
+
+
+def _order(graph: _Graph, nodes: Sequence[Node], edges: Sequence[Edge]) -> list[int]:
+    """Kahn's algorithm; a heap of indexes breaks ties by input order."""
+    waiting = [len(blockers) for blockers in graph.blockers]
+    ready = [i for i, count in enumerate(waiting) if count == 0]
+    order = []
+    while ready:
+        current = heapq.heappop(ready)
+        order.append(current)
+        for dependent, _ in graph.dependents[current]:
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0:
+                heapq.heappush(ready, dependent)
+    if len(order) < len(graph.keys):
+        raise InvalidGraph(problems(nodes, edges))
+    return order
+
+
+def _earliest_starts(graph: _Graph, order: list[int]) -> list[timedelta]:
+    """CPM's forward pass: a node starts when its last blocker finishes."""
+    earliest_start = [ZERO] * len(graph.keys)
+    for current in order:
+        finish = earliest_start[current] + graph.durations[current]
+        for dependent, _ in graph.dependents[current]:
+            earliest_start[dependent] = max(earliest_start[dependent], finish)
+    return earliest_start
+
+
+def _latest_starts(graph: _Graph, order: list[int], project_finish: timedelta) -> list[timedelta]:
+    """CPM's backward pass: a node must finish by the time its first dependent must start."""
+    latest_finish = [project_finish] * len(graph.keys)
+    latest_start = [ZERO] * len(graph.keys)
+    for current in reversed(order):
+        latest_start[current] = latest_finish[current] - graph.durations[current]
+        for blocker, _ in graph.blockers[current]:
+            latest_finish[blocker] = min(latest_finish[blocker], latest_start[current])
+    return latest_start
+
+
+def _finishes(graph: _Graph, starts: list[timedelta]) -> list[timedelta]:
+    return [start + duration for start, duration in zip(starts, graph.durations, strict=True)]
+
+
+def _cycles(graph: _Graph) -> list[GraphError]:
+    """Report one shortest cycle per strongly connected component that has one."""
+    found = []
+    for component in _tangled_components(graph):
+        path, closing_edge = _shortest_cycle_through(min(component), graph, component)
+        keys = tuple(graph.keys[i] for i in path)
+        detail = f"The dependencies form a cycle: {' → '.join(keys)}."
+        found.append(GraphError(f"/edges/{closing_edge}", detail, "cycle", keys))
+    return found
+
+
+def _tangled_components(graph: _Graph) -> list[set[int]]:
+    """Tarjan's strongly connected components of more than one node, iteratively, by first node."""
+    index = [-1] * len(graph.keys)
+    low = [0] * len(graph.keys)
+    on_stack = [False] * len(graph.keys)
+    stack: list[int] = []
+    components: list[set[int]] = []
+    counter = 0
+    for root in range(len(graph.keys)):
+        if index[root] != -1:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work = [(root, iter(graph.dependents[root]))]
+        while work:
+            current, neighbours = work[-1]
+            for neighbour, _ in neighbours:
+                if index[neighbour] == -1:
+                    index[neighbour] = low[neighbour] = counter
+                    counter += 1
+                    stack.append(neighbour)
+                    on_stack[neighbour] = True
+                    work.append((neighbour, iter(graph.dependents[neighbour])))
+                    break
+                if on_stack[neighbour]:
+                    low[current] = min(low[current], index[neighbour])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[current])
+                if low[current] == index[current]:
+                    component = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack[member] = False
+                        component.add(member)
+                        if member == current:
+                            break
+                    if len(component) > 1:
+                        components.append(component)
+    return sorted(components, key=min)
+
+
+def _shortest_cycle_through(
+    source: int, graph: _Graph, component: set[int]
+) -> tuple[list[int], int]:
+    """Breadth-first search inside one component; return the closed path and its closing edge."""
+    parent: dict[int, int | None] = {source: None}
+    queue = deque([source])
+    while queue:
+        current = queue.popleft()
+        for neighbour, edge in graph.dependents[current]:
+            if neighbour == source:
+                path = [current]
+                while (previous := parent[path[-1]]) is not None:
+                    path.append(previous)
+                return [*reversed(path), source], edge
+            if neighbour in component and neighbour not in parent:
+                parent[neighbour] = current
+                queue.append(neighbour)
+    raise AssertionError("A strongly connected component of several nodes has a cycle.")

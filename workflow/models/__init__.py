@@ -1,0 +1,24 @@
+from workflow.models.projects import Deliverable, DeliverableEvent, Project, ProjectEvent
+from workflow.models.tasks import Task, TaskDependency, TaskEvent
+from workflow.models.templates import (
+    ProcessTemplate,
+    TaskKind,
+    TemplateDependency,
+    TemplateTask,
+    TemplateVersion,
+)
+
+__all__ = [
+    "Deliverable",
+    "DeliverableEvent",
+    "ProcessTemplate",
+    "Project",
+    "ProjectEvent",
+    "Task",
+    "TaskDependency",
+    "TaskEvent",
+    "TaskKind",
+    "TemplateDependency",
+    "TemplateTask",
+    "TemplateVersion",
+]
