@@ -108,6 +108,18 @@ def issue_key(db):
 
 
 @pytest.fixture
+def client_for(organization, issue_key):
+    """An API client holding a key of `organization` with the given role."""
+
+    def make(role: str = Role.ADMIN) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_key(organization, role, name=role)}")
+        return client
+
+    return make
+
+
+@pytest.fixture
 def admin_api(api, organization, issue_key) -> APIClient:
     """A client holding an admin key of `organization`."""
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {issue_key(organization, Role.ADMIN)}")

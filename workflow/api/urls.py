@@ -1,5 +1,7 @@
-from rest_framework.routers import SimpleRouter
+from django.urls import include, path
 
-router = SimpleRouter(trailing_slash=False)
-
-urlpatterns = [*router.urls]
+urlpatterns = [
+    path("", include("workflow.api.templates.urls")),
+    path("", include("workflow.api.projects.urls")),
+    path("", include("workflow.api.tasks.urls")),
+]
