@@ -128,6 +128,9 @@ class AggregateActions:
         """Read the aggregate with a row lock (and what its actions need)."""
         raise NotImplementedError
 
+    def refuse(self, aggregate, request: ActionRequest) -> None:
+        """Raise a more telling problem than the catalog's before it checks the action."""
+
     def perform(self, aggregate, request: ActionRequest) -> dict:
         """Change the aggregate in memory; return what `emit` needs to know about the change."""
         raise NotImplementedError
@@ -157,6 +160,7 @@ class AggregateActions:
                 )
             return ActionResult(aggregate, earlier, replayed=True)
         ensure_version(aggregate.version, request.expected_version)
+        self.refuse(aggregate, request)
         self.catalog.check(aggregate, request.action, request.actor)
         from_status = aggregate.status
         done = self.perform(aggregate, request)

@@ -1,0 +1,299 @@
+import uuid
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, connection, transaction
+
+from config.actions import ClientEventIdReused, InvalidTransition
+from config.api.conditional import StaleVersion
+from config.principal import Principal
+from config.roles import Role
+from outbox.models import OutboxMessage
+from tests.accounts.factories import MembershipFactory
+from tests.concurrency import run_concurrently
+from tests.workflow.factories import deliverable_with_tasks, template_version
+from workflow.exceptions import InvalidAssignee, TaskBlocked
+from workflow.models import Task, TaskEvent
+from workflow.services.tasks import apply_task_action
+
+S = Task.Status
+
+
+def principal(organization, role=Role.ADMIN, user=None) -> Principal:
+    return Principal(
+        organization.pk,
+        organization.slug,
+        role,
+        user_id=user.pk if user else None,
+        label=f"{role} tester",
+    )
+
+
+def tasks_of(deliverable) -> dict[str, Task]:
+    return {task.node_key: task for task in deliverable.tasks.all()}
+
+
+def act(task: Task, action: str, actor, payload=None, version=None, **options):
+    """Act on `task` from the version given, or from the one it is at now."""
+    if version is None:
+        version = Task.objects.values_list("version", flat=True).get(pk=task.pk)
+    return apply_task_action(
+        task_id=task.pk,
+        actor=actor,
+        action=action,
+        payload=payload or {},
+        expected_version=version,
+        **options,
+    )
+
+
+def finish(task: Task, actor) -> None:
+    act(task, "start", actor)
+    act(task, "complete", actor)
+
+
+@pytest.fixture
+def admin(organization):
+    return principal(organization)
+
+
+@pytest.fixture
+def garment(organization):
+    """cut → sew / embroider → press → pack."""
+    return tasks_of(deliverable_with_tasks(organization))
+
+
+def status(task: Task) -> str:
+    task.refresh_from_db()
+    return task.status
+
+
+def test_tasks_without_blockers_start_ready_and_the_others_blocked(garment):
+    assert {key: task.status for key, task in garment.items()} == {
+        "cut": S.READY,
+        "sew": S.BLOCKED,
+        "embroider": S.BLOCKED,
+        "press": S.BLOCKED,
+        "pack": S.BLOCKED,
+    }
+
+
+def test_completing_a_blocker_makes_each_freed_dependent_ready_with_one_event(garment, admin):
+    finish(garment["cut"], admin)
+
+    assert status(garment["sew"]) == status(garment["embroider"]) == S.READY
+    assert status(garment["press"]) == S.BLOCKED
+    unblocks = TaskEvent.objects.filter(action="unblock")
+    assert sorted(unblocks.values_list("task__node_key", flat=True)) == ["embroider", "sew"]
+    assert OutboxMessage.objects.filter(event_type="task.unblocked").count() == 2
+
+
+def test_a_task_becomes_ready_only_when_its_last_blocker_completes(garment, admin):
+    finish(garment["cut"], admin)
+    finish(garment["sew"], admin)
+    assert status(garment["press"]) == S.BLOCKED
+
+    finish(garment["embroider"], admin)
+
+    assert status(garment["press"]) == S.READY
+
+
+def test_starting_a_blocked_task_names_its_open_blockers(garment, admin):
+    with pytest.raises(TaskBlocked) as refused:
+        act(garment["press"], "start", admin)
+
+    blockers = refused.value.extensions["blockers"]
+    assert [(b["node_key"], b["status"]) for b in blockers] == [
+        ("sew", S.BLOCKED),
+        ("embroider", S.BLOCKED),
+    ]
+    assert {"id", "title"} <= set(blockers[0])
+    assert status(garment["press"]) == S.BLOCKED
+
+
+ALLOWED = {
+    S.READY: {"start", "cancel"},
+    S.IN_PROGRESS: {"complete", "cancel"},
+    S.DONE: {"reopen"},
+    S.REOPENED: {"start", "cancel"},
+    S.CANCELLED: set(),
+}
+TRANSITIONS = ["start", "submit", "complete", "reopen", "cancel"]
+
+
+def bring(task: Task, target: str, actor) -> None:
+    path = {
+        S.READY: [],
+        S.IN_PROGRESS: ["start"],
+        S.DONE: ["start", "complete"],
+        S.REOPENED: ["start", "complete", "reopen"],
+        S.CANCELLED: ["cancel"],
+    }[target]
+    for action in path:
+        act(task, action, actor, {"reason": "test"} if action in ("reopen", "cancel") else None)
+
+
+@pytest.mark.parametrize("state", list(ALLOWED))
+@pytest.mark.parametrize("action", TRANSITIONS)
+def test_every_transition_is_allowed_or_refused_by_the_state_machine(
+    organization, admin, state, action
+):
+    task = tasks_of(deliverable_with_tasks(organization))["cut"]
+    bring(task, state, admin)
+    payload = {"reason": "test"} if action in ("reopen", "cancel") else None
+
+    if action in ALLOWED[state]:
+        act(task, action, admin, payload)
+        assert status(task) != state
+    else:
+        with pytest.raises(InvalidTransition):
+            act(task, action, admin, payload)
+        assert status(task) == state
+
+
+def test_a_task_that_requires_qc_is_submitted_to_review_and_cannot_be_completed(
+    organization, admin
+):
+    version = template_version(organization, ["sew"], [], requires_qc=("sew",))
+    sew = tasks_of(deliverable_with_tasks(organization, version))["sew"]
+    act(sew, "start", admin)
+
+    with pytest.raises(InvalidTransition):
+        act(sew, "complete", admin)
+    act(sew, "submit", admin)
+
+    assert status(sew) == S.IN_REVIEW
+
+
+def test_reopening_sends_not_started_dependents_back_and_marks_started_ones_stale(garment, admin):
+    finish(garment["cut"], admin)
+    act(garment["sew"], "start", admin)  # started; embroider stays ready
+
+    act(garment["cut"], "reopen", admin, {"reason": "Wrong fabric"})
+
+    assert status(garment["cut"]) == S.REOPENED
+    assert status(garment["embroider"]) == S.BLOCKED
+    sew = Task.objects.get(pk=garment["sew"].pk)
+    assert (sew.status, sew.stale) == (S.IN_PROGRESS, True)
+    stale_event = OutboxMessage.objects.get(event_type="task.upstream_reopened")
+    assert stale_event.payload["task"]["id"] == sew.pk
+    assert stale_event.payload["reason"] == "Wrong fabric"
+
+
+def test_a_done_dependent_of_a_reopened_task_stays_done_but_is_flagged(garment, admin):
+    finish(garment["cut"], admin)
+    finish(garment["sew"], admin)
+
+    act(garment["cut"], "reopen", admin, {"reason": "Re-cut"})
+
+    sew = Task.objects.get(pk=garment["sew"].pk)
+    assert (sew.status, sew.stale) == (S.DONE, True)
+
+
+def test_a_cancelled_blocker_no_longer_holds_its_dependents(organization, admin):
+    version = template_version(organization, ["a", "b"], [("b", "a")])
+    tasks = tasks_of(deliverable_with_tasks(organization, version))
+
+    act(tasks["a"], "cancel", admin, {"reason": "Not needed"})
+
+    assert status(tasks["b"]) == S.READY
+
+
+def test_assign_keeps_the_status_and_checks_the_assignee(garment, admin, organization):
+    agent = MembershipFactory(organization=organization, role=Role.AGENT).user
+    viewer = MembershipFactory(organization=organization, role=Role.VIEWER).user
+    cut = garment["cut"]
+
+    act(cut, "assign", admin, {"assign_to": agent.pk})
+    with pytest.raises(InvalidAssignee):
+        act(cut, "assign", admin, {"assign_to": viewer.pk})
+
+    cut.refresh_from_db()
+    assert (cut.status, cut.assigned_to_id, cut.version) == (S.READY, agent.pk, 2)
+    assert OutboxMessage.objects.filter(event_type="task.assigned").count() == 1
+
+
+def test_viewers_may_not_act_and_agents_may_not_reopen(garment, organization, admin):
+    viewer, agent = principal(organization, Role.VIEWER), principal(organization, Role.AGENT)
+    with pytest.raises(PermissionDenied):
+        act(garment["cut"], "start", viewer)
+    finish(garment["cut"], agent)
+    with pytest.raises(PermissionDenied):
+        act(garment["cut"], "reopen", agent, {"reason": "again"})
+
+
+def test_a_stale_version_changes_nothing(garment, admin):
+    with pytest.raises(StaleVersion):
+        act(garment["cut"], "start", admin, version=7)
+    assert status(garment["cut"]) == S.READY
+
+
+def test_a_client_event_id_replays_and_refuses_a_different_action(garment, admin):
+    event_id = uuid.uuid4()
+    first = act(garment["cut"], "start", admin, client_event_id=event_id, version=1)
+    replay = act(garment["cut"], "start", admin, client_event_id=event_id, version=1)
+
+    assert (first.replayed, replay.replayed) == (False, True)
+    assert replay.aggregate.version == 2
+    with pytest.raises(ClientEventIdReused):
+        act(garment["cut"], "complete", admin, client_event_id=event_id)
+    assert TaskEvent.objects.filter(task=garment["cut"]).count() == 1
+
+
+def test_the_database_refuses_a_status_change_without_its_task_event(garment):
+    cut = garment["cut"]
+    refused = pytest.raises(IntegrityError, match="without its task event")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE workflow_task SET status = 'done', version = version + 1 WHERE id = %s",
+            [cut.pk],
+        )
+        # The check waits for the commit, which the test transaction never reaches: ask now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert status(cut) == S.READY
+
+
+def test_task_history_is_append_only_in_the_database(garment, admin):
+    act(garment["cut"], "start", admin)
+    refused = pytest.raises(IntegrityError, match="append-only")
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM workflow_taskevent WHERE task_id = %s", [garment["cut"].pk])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_concurrent_actions_from_one_version_yield_one_success(organization):
+    cut = tasks_of(deliverable_with_tasks(organization))["cut"]
+    admin = principal(organization)
+
+    def start():
+        try:
+            act(cut, "start", admin, version=1)
+        except StaleVersion:
+            return "stale"
+        return "started"
+
+    outcomes = run_concurrently(start, 10)
+
+    assert sorted(outcomes) == ["stale"] * 9 + ["started"]
+    assert TaskEvent.objects.filter(task=cut).count() == 1
+
+
+def complete_one_of(first: Task, second: Task, actor):
+    """A job for two threads: each completes one of the two tasks."""
+    queue = [first, second]
+    return lambda: act(queue.pop(), "complete", actor)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_blockers_completing_at_once_make_their_dependent_ready_exactly_once(organization):
+    version = template_version(organization, ["a", "b", "join"], [("join", "a"), ("join", "b")])
+    admin = principal(organization)
+    for _ in range(5):
+        tasks = tasks_of(deliverable_with_tasks(organization, version))
+        for blocker in (tasks["a"], tasks["b"]):
+            act(blocker, "start", admin)
+        run_concurrently(complete_one_of(tasks["a"], tasks["b"], admin), 2)
+
+        join = tasks["join"]
+        assert status(join) == S.READY
+        assert TaskEvent.objects.filter(task=join, action="unblock").count() == 1

@@ -1,0 +1,146 @@
+"""Task use cases: every action runs one skeleton (lock, replay, version, change, record, emit)."""
+
+from uuid import UUID
+
+from django.utils import timezone
+
+import outbox
+from accounts.models import Membership
+from config.actions import ActionRequest, ActionResult, AggregateActions
+from config.principal import Principal
+from config.request_context import request_id_var
+from config.transactions import use_case
+from workflow import actions, events, policy
+from workflow.exceptions import InvalidAssignee, TaskBlocked
+from workflow.models import Task, TaskDependency, TaskEvent
+from workflow.services import dependencies
+
+SAVED_FIELDS = (
+    "status",
+    "assigned_to",
+    "assigned_at",
+    "attempt",
+    "actual_start",
+    "actual_finish",
+    "stale",
+    "version",
+    "updated_at",
+)
+
+
+def blockers_of(task: Task) -> list[dict]:
+    """The tasks `task` still waits for, as the `task-blocked` problem lists them."""
+    links = (
+        TaskDependency.objects.filter(task=task)
+        .exclude(depends_on__status__in=dependencies.SETTLED)
+        .order_by("depends_on_id")
+        .values_list(
+            "depends_on_id", "depends_on__node_key", "depends_on__title", "depends_on__status"
+        )
+    )
+    return [
+        {"id": pk, "node_key": key, "title": title, "status": status}
+        for pk, key, title, status in links
+    ]
+
+
+def _validated_assignee(task: Task, user_id) -> int:
+    eligible = Membership.objects.filter(
+        organization_id=task.organization_id,
+        user_id=user_id,
+        user__is_active=True,
+        role__in=policy.ASSIGNABLE,
+    ).exists()
+    if not eligible:
+        detail = "assign_to must be the user id of an active agent, admin or QC inspector here."
+        raise InvalidAssignee(
+            detail,
+            errors=[
+                {"pointer": "/payload/assign_to", "detail": detail, "code": "invalid_assignee"}
+            ],
+        )
+    return user_id
+
+
+class TaskActions(AggregateActions):
+    catalog = actions.ACTIONS
+    history = TaskEvent
+    saved_fields = SAVED_FIELDS
+
+    def lock(self, pk: int) -> Task:
+        return Task.objects.select_for_update().get(pk=pk)
+
+    def refuse(self, task: Task, request: ActionRequest) -> None:
+        if request.action == "start" and task.status == Task.Status.BLOCKED:
+            blockers = blockers_of(task)
+            names = ", ".join(f"{b['node_key']} ({b['status']})" for b in blockers)
+            raise TaskBlocked(
+                f"Task {task.node_key} waits for {names}; it becomes ready when they are done.",
+                blockers=blockers,
+            )
+
+    def perform(self, task: Task, request: ActionRequest) -> dict:
+        done = {"previous_assignee": task.assigned_to_id}
+        now = timezone.now()
+        if request.action == "assign":
+            task.assigned_to_id = _validated_assignee(task, request.payload["assign_to"])
+            task.assigned_at = now
+        elif request.action == "unassign":
+            task.assigned_to_id = task.assigned_at = None
+        else:
+            getattr(task, self.catalog[request.action].method)(at=now)
+        return done
+
+    def record(self, task, request, from_status, done) -> TaskEvent:
+        return TaskEvent.record(
+            task,
+            action=request.action,
+            actor=request.actor,
+            from_status=from_status,
+            payload=request.payload,
+            client_event_id=request.client_event_id,
+            expected_version=request.expected_version,
+            request_id=request_id_var.get() or "",
+        )
+
+    def emit(self, task, event, request, done) -> None:
+        actor = str(request.actor)
+        if self.catalog[request.action].method is None:
+            outbox.emit(
+                **events.task_event(
+                    events.TASK_ASSIGNED,
+                    task,
+                    actor=actor,
+                    previous_assignee_id=done["previous_assignee"],
+                )
+            )
+            return
+        outbox.emit(
+            **events.task_event(
+                events.TASK_STATUS_CHANGED,
+                task,
+                actor=actor,
+                action=request.action,
+                from_status=event.from_status,
+                details=request.payload,
+            )
+        )
+        if task.status in dependencies.SETTLED:
+            dependencies.release_dependents(task, request.actor)
+        elif task.status == Task.Status.REOPENED:
+            dependencies.hold_back_dependents(task, request.actor, request.payload["reason"])
+
+
+@use_case
+def apply_task_action(
+    *,
+    task_id: int,
+    actor: Principal,
+    action: str,
+    payload: dict,
+    expected_version: int,
+    client_event_id: UUID | None = None,
+) -> ActionResult:
+    """Apply an action to a task; a repeated client_event_id returns it without acting twice."""
+    request = ActionRequest(action, payload, actor, expected_version, client_event_id)
+    return TaskActions().run(task_id, request)
