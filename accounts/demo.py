@@ -26,6 +26,7 @@ class DemoCredentials:
     password: str
     backup_token: str
     api_key: str
+    organization_slug: str = DEMO_ORGANIZATION
 
 
 @transaction.atomic

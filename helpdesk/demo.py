@@ -64,6 +64,6 @@ def load_demo_tickets(organization: Organization) -> None:
                 action=step,
                 payload=payload,
                 expected_version=ticket.version,
-            ).ticket
+            ).aggregate
         if reply:
             comments.add_comment(ticket_id=ticket.pk, actor=actor, body=reply)

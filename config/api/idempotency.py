@@ -7,14 +7,15 @@ or gets 409 if the first does not finish in time (docs/adr/0009-idempotency.md).
 
 import functools
 import re
+from importlib import import_module
 
+from django.conf import settings
 from django.db import transaction
 from rest_framework.response import Response
 
 from config.api import problem_types as types
 from config.api.problems import ApplicationError
 from config.transactions import all_or_nothing
-from outbox.services import idempotency
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -69,6 +70,12 @@ def principal_ref(principal) -> str:
     )
 
 
+@functools.cache
+def _store():
+    """The module that claims keys and keeps responses (`settings.IDEMPOTENCY_STORE`)."""
+    return import_module(settings.IDEMPOTENCY_STORE)
+
+
 def idempotent(action):
     """Decorate a viewset action that creates something to honour `Idempotency-Key`."""
 
@@ -79,6 +86,7 @@ def idempotent(action):
             return action(view, request, *args, **kwargs)
         if not _VALID_KEY.match(key):
             raise InvalidIdempotencyKey("Idempotency-Key must be 1-255 visible ASCII characters.")
+        idempotency = _store()
         fingerprint = idempotency.fingerprint(request.method, request.path, request.data)
         with all_or_nothing():  # the action's errors all escape: its use case needs no savepoint
             try:
@@ -113,7 +121,7 @@ def idempotent(action):
     return wrapper
 
 
-def _replay(claim: idempotency.Claim, fingerprint: str) -> Response:
+def _replay(claim, fingerprint: str) -> Response:
     if claim.existing.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
             f"Idempotency-Key was first used for a different request to {claim.existing.path}."

@@ -44,6 +44,12 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 # Absolute base of problem `type` URIs; empty means "the host the request came to".
 PUBLIC_BASE_URL = env_str("SERVICEFLOW_PUBLIC_BASE_URL").rstrip("/")
 
+# `make run` loads these, in order, into the demo organization (config imports no app by name).
+DEMO_ACCOUNTS_LOADER = "accounts.demo.load_demo_accounts"
+DEMO_LOADERS = ["helpdesk.demo.load_demo_tickets"]
+# Where Idempotency-Key claims and responses are stored (the HTTP inbox of the outbox app).
+IDEMPOTENCY_STORE = "outbox.services.idempotency"
+
 INSTALLED_APPS = [
     "config.apps.ServiceFlowConfig",
     "accounts",
