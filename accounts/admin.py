@@ -40,7 +40,11 @@ class MembershipFormSet(BaseInlineFormSet):
         ]
         if touched and self.instance.pk == self.editor.pk:
             raise ValidationError("Your own memberships are changed by another admin.")
-        own_roles = dict(self.editor.memberships.values_list("organization_id", "role"))
+        own_roles = dict(
+            self.editor.memberships.filter(removed_at__isnull=True).values_list(
+                "organization_id", "role"
+            )
+        )
         for form in touched:
             if form.instance.pk:  # what it was: nobody changes a membership ranking above them
                 self._refuse_above(own_roles, form.initial["organization"], form.initial["role"])

@@ -44,7 +44,7 @@ class OrganizationSessionAuthentication(SessionAuthentication):
     """Accept a session only when its user passed OTP; act in one of the user's organizations.
 
     The organization is the one named by the X-Organization header (a slug), else the
-    user's oldest membership.
+    user's oldest membership; a removed membership counts for nothing.
     """
 
     def authenticate(self, request):

@@ -67,7 +67,7 @@ class Organization(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role in one organization."""
+    """A user's role in one organization; active until removed."""
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
     organization = models.ForeignKey(
@@ -75,6 +75,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A removed member keeps the row, so history still names them; adding them again clears it.
+    removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -4,18 +4,33 @@ from accounts.models import ApiKey, Membership, Organization, User
 from config.principal import Principal
 
 
+def current_memberships() -> QuerySet[Membership]:
+    """Memberships that grant anything: not removed, of users not deactivated."""
+    return Membership.objects.filter(removed_at__isnull=True, user__is_active=True)
+
+
+def holds_role(organization_id: int, user_id, roles) -> bool:
+    """Whether the user is a current member of the organization with one of `roles`."""
+    return (
+        current_memberships()
+        .filter(organization_id=organization_id, user_id=user_id, role__in=roles)
+        .exists()
+    )
+
+
 def membership_for(user: User, *, organization_slug: str | None = None) -> Membership | None:
-    """Return the user's membership in the named organization, or their oldest one."""
-    memberships = Membership.objects.select_related("organization").filter(user=user)
+    """Return the user's current membership in the named organization, or their oldest one."""
+    # The session already proved the user active; only the removal is left to check.
+    memberships = Membership.objects.select_related("organization").filter(
+        user=user, removed_at__isnull=True
+    )
     if organization_slug:
         memberships = memberships.filter(organization__slug=organization_slug)
     return memberships.order_by("created_at", "pk").first()
 
 
 def list_members_for(organization_id: int) -> QuerySet[Membership]:
-    return Membership.objects.select_related("user").filter(
-        organization_id=organization_id, user__is_active=True
-    )
+    return current_memberships().select_related("user").filter(organization_id=organization_id)
 
 
 def list_api_keys_for(organization_id: int) -> QuerySet[ApiKey]:

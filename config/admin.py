@@ -9,13 +9,33 @@ another organization's row is a `404` and its id is not a valid choice (docs/adr
 
 from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from config.principal import Principal
+from config.roles import Role
+
 
 def organization_ids_of(user) -> QuerySet:
-    """Return the ids of the user's organizations, as a subquery."""
-    return user.memberships.values("organization_id")
+    """Return the ids of the user's organizations (removed memberships aside), as a subquery."""
+    return user.memberships.filter(removed_at__isnull=True).values("organization_id")
+
+
+def admin_principal(request, organization) -> Principal:
+    """Staff act in an object's organization with their role there (superusers as admins)."""
+    membership = request.user.memberships.filter(
+        organization=organization, removed_at__isnull=True
+    ).first()
+    if membership is None and not request.user.is_superuser:
+        raise PermissionDenied("You are not a member of this object's organization.")
+    return Principal(
+        organization.pk,
+        organization.slug,
+        membership.role if membership else Role.ADMIN,
+        user_id=request.user.pk,
+        label=f"{request.user.email} (admin)",
+    )
 
 
 class OrganizationScoping:

@@ -6,32 +6,14 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import path, reverse
 
-from accounts.models import Membership
-from config.admin import OrganizationScopedAdmin
+from config.admin import OrganizationScopedAdmin, admin_principal
 from config.api.conditional import StaleVersion
 from config.api.problems import ApplicationError
 from config.api.text import validate_text
-from config.principal import Principal
-from config.roles import Role
 from helpdesk import actions
 from helpdesk.api.serializers import REASON_MAX_LENGTH, RESOLUTION_MAX_LENGTH
 from helpdesk.models import BusinessCalendar, Comment, SlaPolicy, Ticket, TicketEvent
 from helpdesk.services import tickets
-
-
-def admin_principal(request, organization) -> Principal:
-    """Staff act in the ticket's organization with their role there (superusers as admins)."""
-    membership = Membership.objects.filter(user=request.user, organization=organization).first()
-    if membership is None and not request.user.is_superuser:
-        raise PermissionDenied("You are not a member of this ticket's organization.")
-    role = membership.role if membership else Role.ADMIN
-    return Principal(
-        organization.pk,
-        organization.slug,
-        role,
-        user_id=request.user.pk,
-        label=f"{request.user.email} (admin)",
-    )
 
 
 class ReadOnlyInline(admin.TabularInline):

@@ -2,7 +2,8 @@
 
 from django.db import transaction
 
-from accounts.models import Membership, Organization
+from accounts.models import Organization
+from accounts.selectors import current_memberships
 from config.principal import Principal
 from config.roles import Role
 from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket
@@ -37,7 +38,7 @@ def load_demo_tickets(organization: Organization) -> None:
             resolution_minutes=resolution,
             calendar=None if priority == "urgent" else office,
         )
-    agent = Membership.objects.filter(organization=organization, role=Role.AGENT).first()
+    agent = current_memberships().filter(organization=organization, role=Role.AGENT).first()
     actor = Principal(
         organization.pk,
         organization.slug,

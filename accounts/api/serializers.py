@@ -44,6 +44,24 @@ class MemberOut(serializers.ModelSerializer):
         fields = ["id", "email", "full_name", "role"]
 
 
+class MemberCreateIn(serializers.Serializer):
+    email = serializers.EmailField(
+        max_length=254, help_text="Matched without regard to case; a new address gets an account."
+    )
+    full_name = NameField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Used for a new account only; an existing person keeps their name.",
+    )
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class MemberRoleIn(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
 class ApiKeyOut(serializers.ModelSerializer):
     created_by = serializers.EmailField(source="created_by.email", allow_null=True, default=None)
 

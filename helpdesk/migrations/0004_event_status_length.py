@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('helpdesk', '0003_input_limits'),
+        ("helpdesk", "0003_input_limits"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ticketevent',
-            name='from_status',
+            model_name="ticketevent",
+            name="from_status",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AlterField(
-            model_name='ticketevent',
-            name='to_status',
+            model_name="ticketevent",
+            name="to_status",
             field=models.CharField(blank=True, max_length=20),
         ),
     ]

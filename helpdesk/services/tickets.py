@@ -8,7 +8,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 
 import outbox
-from accounts.models import Membership
+from accounts.selectors import holds_role
 from config.actions import ActionRequest, ActionResult, AggregateActions
 from config.api.conditional import ensure_version
 from config.principal import Principal
@@ -53,13 +53,7 @@ def _tags(organization_id: int, names: list[str]) -> list[Tag]:
 
 
 def _validated_assignee(organization_id: int, user_id: int) -> int:
-    eligible = Membership.objects.filter(
-        organization_id=organization_id,
-        user_id=user_id,
-        user__is_active=True,
-        role__in=policy.ASSIGNABLE,
-    ).exists()
-    if not eligible:
+    if not holds_role(organization_id, user_id, policy.ASSIGNABLE):
         detail = "The assignee must be an active agent or admin of this organization."
         raise InvalidAssignee(
             detail,

@@ -5,7 +5,7 @@ from uuid import UUID
 from django.utils import timezone
 
 import outbox
-from accounts.models import Membership
+from accounts.selectors import holds_role
 from config.actions import ActionRequest, ActionResult, AggregateActions
 from config.principal import Principal
 from config.request_context import request_id_var
@@ -45,13 +45,7 @@ def blockers_of(task: Task) -> list[dict]:
 
 
 def _validated_assignee(task: Task, user_id) -> int:
-    eligible = Membership.objects.filter(
-        organization_id=task.organization_id,
-        user_id=user_id,
-        user__is_active=True,
-        role__in=policy.ASSIGNABLE,
-    ).exists()
-    if not eligible:
+    if not holds_role(task.organization_id, user_id, policy.ASSIGNABLE):
         detail = "assign_to must be the user id of an active agent, admin or QC inspector here."
         raise InvalidAssignee(
             detail,
