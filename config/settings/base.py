@@ -233,7 +233,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "config.roles.Role"},
+    # Choices that share a field name across apps get their own names; the ticket's keep theirs.
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "config.roles.Role",
+        "StatusEnum": "helpdesk.models.Ticket.Status",
+        "TemplateVersionStatusEnum": "workflow.models.TemplateVersion.Status",
+        "DeliverableStatusEnum": "workflow.models.Deliverable.Status",
+        "TaskStatusEnum": "workflow.models.Task.Status",
+        "TaskKindEnum": "workflow.models.TaskKind",
+        "KindEnum": ["user", "api_key"],
+    },
 }
 
 # --- Celery ------------------------------------------------------------------------------

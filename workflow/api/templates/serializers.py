@@ -1,0 +1,201 @@
+import re
+
+from django.utils.dateparse import parse_duration
+from django.utils.duration import duration_iso_string
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from config.api.serializers import Representation
+from config.api.text import NameField, TextField
+from config.roles import Role
+from workflow.models import TaskKind, TemplateVersion
+from workflow.models.templates import DESCRIPTION_MAX_LENGTH, NODE_KEY_MAX_LENGTH, Priority
+from workflow.selectors.templates import edges_of
+
+MAX_NODES = 1_000
+MAX_EDGES = 5_000
+# Ten years: longer is a typing mistake, and sums of durations stay far from any overflow.
+MAX_DURATION_DAYS = 3_650
+# ISO 8601 PnDTnHnMnS with at least one component (weeks and years have no fixed length).
+_NUMBER = r"\d{1,9}(?:[.,]\d{1,6})?"
+ISO_DURATION = rf"^P(?!$)(?:{_NUMBER}D)?(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?(?:{_NUMBER}S)?)?$"
+
+
+@extend_schema_field(
+    {"type": "string", "format": "duration", "pattern": ISO_DURATION, "maxLength": 60}
+)
+class ISODurationField(serializers.Field):
+    """A duration written in ISO 8601 (`P2D`, `PT4H30M`, `P1DT12H`), never negative."""
+
+    default_error_messages = {
+        "invalid": "Write the duration in ISO 8601, such as P2D, PT4H30M or P1DT12H.",
+        "too_long": f"A duration is at most {MAX_DURATION_DAYS} days.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or len(data) > 60 or not re.match(ISO_DURATION, data):
+            self.fail("invalid")
+        try:
+            duration = parse_duration(data)
+        except (OverflowError, ValueError):
+            duration = None
+        if duration is None:
+            self.fail("invalid")
+        if duration.days >= MAX_DURATION_DAYS:
+            self.fail("too_long")
+        return duration
+
+    def to_representation(self, value) -> str:
+        return duration_iso_string(value)
+
+
+class TemplateCreateIn(serializers.Serializer):
+    key = serializers.SlugField(
+        max_length=50, help_text="Stable name in URLs and template files, such as `garment`."
+    )
+    name = NameField(max_length=200)
+
+
+class TemplateNodeIn(serializers.Serializer):
+    node_key = serializers.SlugField(
+        max_length=NODE_KEY_MAX_LENGTH,
+        help_text="Names the task across versions; edges refer to it.",
+    )
+    title = NameField(max_length=200)
+    description = TextField(
+        max_length=DESCRIPTION_MAX_LENGTH, required=False, default="", allow_blank=True
+    )
+    kind = serializers.ChoiceField(choices=TaskKind.choices, default=TaskKind.WORK)
+    other_kind_label = NameField(
+        max_length=50,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="What the kind is, when `kind` is `other` (and only then).",
+    )
+    work_kind = NameField(
+        max_length=50,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="The trade or skill, such as sewing.",
+    )
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    is_milestone = serializers.BooleanField(default=False)
+    requires_qc = serializers.BooleanField(default=False)
+    default_role = serializers.ChoiceField(
+        choices=Role.choices, required=False, default="", allow_blank=True
+    )
+    planned_duration = ISODurationField(help_text="ISO 8601, such as `P2D` or `PT4H`.")
+
+    def validate(self, attrs: dict) -> dict:
+        other = attrs["kind"] == TaskKind.OTHER
+        if other and not attrs["other_kind_label"]:
+            raise serializers.ValidationError(
+                {"other_kind_label": "Name the kind of a task whose kind is `other`."},
+                code="required",
+            )
+        if attrs["other_kind_label"] and not other:
+            raise serializers.ValidationError(
+                {"other_kind_label": "Only a task whose kind is `other` has a kind label."},
+                code="not_other",
+            )
+        return attrs
+
+
+class TemplateEdgeIn(serializers.Serializer):
+    task = serializers.SlugField(max_length=NODE_KEY_MAX_LENGTH, help_text="The waiting task.")
+    depends_on = serializers.SlugField(
+        max_length=NODE_KEY_MAX_LENGTH, help_text="The task that must be done first."
+    )
+
+
+class TemplateDraftIn(serializers.Serializer):
+    """The whole content of a draft; what is left out is empty."""
+
+    nodes = TemplateNodeIn(many=True, max_length=MAX_NODES)
+    edges = TemplateEdgeIn(many=True, max_length=MAX_EDGES, required=False, default=list)
+    signoff_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices),
+        max_length=len(Role.choices),
+        required=False,
+        default=list,
+        help_text="The roles that must each sign a deliverable of this version off.",
+    )
+
+    def validate_signoff_roles(self, roles: list[str]) -> list[str]:
+        if len(set(roles)) < len(roles):
+            raise serializers.ValidationError("Name each role once.", code="duplicate")
+        return roles
+
+
+class TemplateDocumentIn(TemplateDraftIn):
+    """A template file (`manage.py import_template`): a draft's content with its template."""
+
+    key = serializers.SlugField(max_length=50)
+    name = NameField(max_length=200)
+
+
+class TemplateVersionSummaryOut(Representation):
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=TemplateVersion.Status.choices)
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+
+
+class TemplateOut(Representation):
+    key = serializers.SlugField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    versions = TemplateVersionSummaryOut(many=True, help_text="Oldest first.")
+
+
+class TemplateTaskOut(Representation):
+    node_key = serializers.SlugField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    kind = serializers.ChoiceField(choices=TaskKind.choices)
+    other_kind_label = serializers.CharField()
+    work_kind = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    is_milestone = serializers.BooleanField()
+    requires_qc = serializers.BooleanField()
+    default_role = serializers.CharField(help_text="A role, or empty for none.")
+    planned_duration = ISODurationField()
+    earliest_start = ISODurationField(
+        allow_null=True, help_text="From the start of a deliverable; set when published."
+    )
+    earliest_finish = ISODurationField(allow_null=True)
+    slack = ISODurationField(
+        allow_null=True, help_text="How long the task can slip without delaying the end."
+    )
+    is_critical = serializers.BooleanField(help_text="On the critical path (no slack).")
+
+
+class TemplateEdgeOut(Representation):
+    task = serializers.SlugField()
+    depends_on = serializers.SlugField()
+
+
+class TemplateVersionOut(Representation):
+    id = serializers.IntegerField()
+    template = serializers.SlugField(source="template.key")
+    number = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=TemplateVersion.Status.choices)
+    signoff_roles = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    published_by = serializers.SerializerMethodField()
+    nodes = TemplateTaskOut(many=True, source="tasks.all")
+    edges = serializers.SerializerMethodField()
+
+    def get_published_by(self, version: TemplateVersion) -> str | None:
+        return version.published_by_label if version.published_at else None
+
+    @extend_schema_field(TemplateEdgeOut(many=True))
+    def get_edges(self, version: TemplateVersion) -> list[dict[str, str]]:
+        return edges_of(version)
