@@ -1,0 +1,33 @@
+"""Reading projects and deliverables, scoped to one organization."""
+
+from django.db.models import Count, Q, QuerySet
+
+from workflow.models import Deliverable, Project, Task
+
+
+def task_count_field(status: str) -> str:
+    """The annotation holding how many tasks of a deliverable are in `status`."""
+    return f"tasks_{status}"
+
+
+def list_projects_for(organization_id: int) -> QuerySet[Project]:
+    return Project.objects.filter(organization_id=organization_id).select_related(
+        "template_version__template"
+    )
+
+
+def list_deliverables_for(organization_id: int) -> QuerySet[Deliverable]:
+    """Deliverables with their pinned version and their task counts by status, in one query."""
+    counts = {
+        task_count_field(status): Count("tasks", filter=Q(tasks__status=status))
+        for status in Task.Status.values
+    }
+    return (
+        Deliverable.objects.filter(organization_id=organization_id)
+        .select_related("template_version__template")
+        .annotate(tasks_total=Count("tasks"), **counts)
+    )
+
+
+def list_deliverables_of(project: Project) -> QuerySet[Deliverable]:
+    return list_deliverables_for(project.organization_id).filter(project=project)
