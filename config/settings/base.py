@@ -46,7 +46,7 @@ PUBLIC_BASE_URL = env_str("SERVICEFLOW_PUBLIC_BASE_URL").rstrip("/")
 
 # `make run` loads these, in order, into the demo organization (config imports no app by name).
 DEMO_ACCOUNTS_LOADER = "accounts.demo.load_demo_accounts"
-DEMO_LOADERS = ["helpdesk.demo.load_demo_tickets"]
+DEMO_LOADERS = ["helpdesk.demo.load_demo_tickets", "workflow.demo.load_demo_workflow"]
 # Where Idempotency-Key claims and responses are stored (the HTTP inbox of the outbox app).
 IDEMPOTENCY_STORE = "outbox.services.idempotency"
 
