@@ -50,6 +50,7 @@ class ActionForms:
     """The request serializers of a catalog, one per action, and the `oneOf` that joins them."""
 
     catalog: ActionCatalog
+    choices: list[tuple[str, str]]
     by_action: dict[str, type[serializers.Serializer]]
     discriminator: type[serializers.Serializer]
     request: PolymorphicProxySerializer
@@ -62,14 +63,20 @@ def action_forms(
     component: str,
     payload_fields: dict[str, PayloadFieldFactory],
     payload_prefix: str = "",
+    label: Callable[[ActionSpec], str] = lambda spec: spec.name,
 ) -> ActionForms:
-    """Build the request shapes of every action of the catalog, named `<Action><component>`."""
+    """Build the request shapes of every action of the catalog, named `<Action><component>`.
+
+    The OpenAPI enum of an action is told apart from another catalog's action of the same name
+    by its label, so give a second catalog labels of its own (`label=lambda spec: spec.summary`).
+    """
+    choices = [(spec.name, label(spec)) for spec in catalog.specs.values()]
 
     def form(spec: ActionSpec) -> type[serializers.Serializer]:
         title = spec.name.title().replace("_", "")
         attrs = {
             "__doc__": f"The `{spec.name}` action.",
-            "action": serializers.ChoiceField(choices=[spec.name]),
+            "action": serializers.ChoiceField(choices=[(spec.name, label(spec))]),
         }
         if spec.payload_fields:
             fields = {name: payload_fields[name](spec.name) for name in spec.payload_fields}
@@ -83,7 +90,7 @@ def action_forms(
     discriminator = type(
         f"{component}DiscriminatorIn",
         (serializers.Serializer,),
-        {"action": serializers.ChoiceField(choices=list(catalog))},
+        {"action": serializers.ChoiceField(choices=choices)},
     )
     request = PolymorphicProxySerializer(
         component_name=component, serializers=by_action, resource_type_field_name="action"
@@ -94,7 +101,7 @@ def action_forms(
         )
         for spec in catalog.specs.values()
     ]
-    return ActionForms(catalog, by_action, discriminator, request, examples)
+    return ActionForms(catalog, choices, by_action, discriminator, request, examples)
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ def parse_action(request: Request, forms: ActionForms) -> ActionCommand:
 
 
 def allowed_actions_out(
-    name: str, catalog: ActionCatalog, status_choices
+    name: str, forms: ActionForms, status_choices
 ) -> type[serializers.Serializer]:
     """The answer of `GET …/actions`: status, version and the actions allowed now."""
     return type(
@@ -144,7 +151,7 @@ def allowed_actions_out(
             "status": serializers.ChoiceField(choices=status_choices),
             "version": serializers.IntegerField(),
             "allowed_actions": serializers.ListField(
-                child=serializers.ChoiceField(choices=list(catalog))
+                child=serializers.ChoiceField(choices=forms.choices)
             ),
         },
     )

@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "workflow.models.Task.Status",
         "TaskKindEnum": "workflow.models.TaskKind",
         "KindEnum": ["user", "api_key"],
+        "AllowedActionsEnum": "helpdesk.actions.ACTIONS",
     },
 }
 

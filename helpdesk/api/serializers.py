@@ -101,7 +101,7 @@ PAYLOAD_FIELDS = {
     ),
 }
 ACTION_FORMS = action_forms(ACTIONS, component="TicketAction", payload_fields=PAYLOAD_FIELDS)
-AllowedActionsOut = allowed_actions_out("AllowedActionsOut", ACTIONS, Ticket.Status.choices)
+AllowedActionsOut = allowed_actions_out("AllowedActionsOut", ACTION_FORMS, Ticket.Status.choices)
 
 
 class CommentOut(serializers.ModelSerializer):
