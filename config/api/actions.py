@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from config.actions import ActionCatalog, ActionSpec
+from config.actions import ActionCatalog, ActionResult, ActionSpec
 from config.api.conditional import (
     PreconditionRequired,
     StaleVersion,
@@ -21,6 +21,7 @@ from config.api.conditional import (
     precondition_failed,
     stale_body_version,
 )
+from config.api.idempotency import REPLAYED_HEADER
 from config.api.parsing import parse
 
 VERSION_ALIAS = "expected_row_version"
@@ -80,10 +81,10 @@ def action_forms(
         }
         if spec.payload_fields:
             fields = {name: payload_fields[name](spec.name) for name in spec.payload_fields}
+            # A missing payload is answered as its first missing field would be.
+            missing = fields[spec.payload_fields[0]].error_messages["required"]
             payload = type(f"{title}{payload_prefix}Payload", (serializers.Serializer,), fields)
-            attrs["payload"] = payload(
-                error_messages=required_message(spec.name, spec.payload_fields[0])
-            )
+            attrs["payload"] = payload(error_messages={"required": missing})
         return type(f"{title}{component}", (ActionIn,), attrs)
 
     by_action = {spec.name: form(spec) for spec in catalog.specs.values()}
@@ -171,3 +172,36 @@ class ActionBodyTemplate(serializers.Serializer):
         body = catalog[allowed[0]].body_example()
         body.pop("client_event_id", None)
         return {**body, "expected_version": aggregate.version}
+
+
+def act_on(
+    request: Request, forms: ActionForms, apply: Callable[..., ActionResult]
+) -> ActionResult:
+    """Parse an action request and run `apply` (a use case bound to its aggregate's id).
+
+    A stale version becomes 409 (body) or 412 (`If-Match`).
+    """
+    command = parse_action(request, forms)
+    try:
+        return apply(
+            actor=request.auth,
+            action=command.action,
+            payload=command.payload,
+            expected_version=command.expected_version,
+            client_event_id=command.client_event_id,
+        )
+    except StaleVersion as exc:
+        raise command.stale(exc, forms.catalog.noun) from None
+
+
+def allowed_now(forms: ActionForms, aggregate, principal) -> dict:
+    """The answer of `GET …/actions`."""
+    return {
+        "status": aggregate.status,
+        "version": aggregate.version,
+        "allowed_actions": forms.catalog.allowed(aggregate, principal),
+    }
+
+
+def replay_headers(result: ActionResult) -> dict[str, str]:
+    return {REPLAYED_HEADER: "true"} if result.replayed else {}

@@ -3,8 +3,13 @@
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
+
+# Ids are bigints: a larger number would reach the database as an error, not a 422.
+MAX_ID = 2**63 - 1
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -22,3 +27,31 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.Filter):
+    """A positive integer id (django-filter's number filter would take and document a float)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    widget = forms.TextInput  # NullBooleanSelect would read "maybe" as no value at all
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        answer = super().to_python(value)
+        if answer is None:
+            raise ValidationError("Send true or false.", code="invalid")
+        return answer
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """true or false; anything else is a 422 (django-filter would ignore it and list all)."""
+
+    field_class = StrictBooleanField

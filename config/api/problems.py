@@ -133,7 +133,7 @@ def problem_for_exception(request, exc: Exception) -> tuple[dict[str, Any], dict
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf.PermissionDenied()
+        exc = drf.PermissionDenied(str(exc) or None)  # our refusals say which rule
     if isinstance(exc, ApplicationError):
         return build_problem(request, exc.problem_type, exc.detail, **exc.extensions), {}
     if isinstance(exc, drf.ValidationError):

@@ -1,3 +1,5 @@
+import functools
+
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -13,7 +15,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.actions import ActionBodyTemplate, parse_action
+from config.api.actions import ActionBodyTemplate, act_on, allowed_now, replay_headers
 from config.api.conditional import (
     StaleVersion,
     conditional_get,
@@ -21,7 +23,7 @@ from config.api.conditional import (
     precondition_failed,
     versioned_response,
 )
-from config.api.idempotency import REPLAYED_HEADER, idempotent
+from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
@@ -165,27 +167,14 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def actions(self, request: Request, key: str) -> Response:
         ticket = self.get_object()
         if request.method == "GET":
-            allowed = actions.ACTIONS.allowed(ticket, request.auth)
-            return Response(
-                {"status": ticket.status, "version": ticket.version, "allowed_actions": allowed}
-            )
-        return self._apply_action(request, ticket)
-
-    def _apply_action(self, request: Request, ticket: Ticket) -> Response:
-        command = parse_action(request, ACTION_FORMS)
-        try:
-            result = tickets.apply_ticket_action(
-                ticket_id=ticket.pk,
-                actor=request.auth,
-                action=command.action,
-                payload=command.payload,
-                expected_version=command.expected_version,
-                client_event_id=command.client_event_id,
-            )
-        except StaleVersion as exc:
-            raise command.stale(exc, "ticket") from None
+            return Response(allowed_now(ACTION_FORMS, ticket, request.auth))
+        result = act_on(
+            request,
+            ACTION_FORMS,
+            functools.partial(tickets.apply_ticket_action, ticket_id=ticket.pk),
+        )
         fresh = selectors.list_tickets_for(ticket.organization_id).get(pk=ticket.pk)
-        return with_etag(fresh, **({REPLAYED_HEADER: "true"} if result.replayed else {}))
+        return with_etag(fresh, **replay_headers(result))
 
     @extend_schema(
         methods=["GET"], summary="List a ticket's comments", responses={200: page_of(CommentOut)}

@@ -3,10 +3,10 @@ from datetime import timedelta
 import pytest
 from rest_framework.exceptions import ValidationError
 
+from config.api.durations import ISODurationField
 from config.roles import Role
 from tests.accounts.factories import OrganizationFactory
 from tests.workflow.factories import template_version
-from workflow.api.templates.serializers import ISODurationField
 from workflow.models import ProcessTemplate, TemplateVersion
 
 DRAFT = {

@@ -169,6 +169,10 @@ class Task(FSMModelMixin, VersionedAggregate):
         self.actual_finish = at
 
 
+# A blocker that is done or cancelled no longer holds its dependents back.
+SETTLED_STATUSES = (Task.Status.DONE, Task.Status.CANCELLED)
+
+
 class TaskDependency(models.Model):
     """`task` cannot start before `depends_on` is done; both belong to one deliverable."""
 

@@ -10,9 +10,8 @@ import outbox
 from config.principal import Principal
 from workflow import events
 from workflow.models import Task, TaskDependency, TaskEvent
+from workflow.models.tasks import SETTLED_STATUSES
 
-# A blocker that is done or cancelled no longer holds its dependents back.
-SETTLED = (Task.Status.DONE, Task.Status.CANCELLED)
 NOT_STARTED = (Task.Status.BLOCKED, Task.Status.READY)
 SAVED_FIELDS = ["status", "stale", "version", "updated_at"]
 
@@ -30,7 +29,7 @@ def open_blockers(task_ids) -> dict[int, list[int]]:
     pending: dict[int, list[int]] = {}
     rows = (
         TaskDependency.objects.filter(task_id__in=task_ids)
-        .exclude(depends_on__status__in=SETTLED)
+        .exclude(depends_on__status__in=SETTLED_STATUSES)
         .values_list("task_id", "depends_on_id")
     )
     for task_id, blocker_id in rows:

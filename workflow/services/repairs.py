@@ -13,7 +13,7 @@ from config.transactions import use_case
 from workflow import events
 from workflow.checks import Finding, Problem, history_drift, last_event
 from workflow.models import Task, TaskEvent
-from workflow.services.dependencies import SETTLED
+from workflow.models.tasks import SETTLED_STATUSES
 
 REASON = {"reason": "workflow_check"}
 SAVED_FIELDS = ["status", "version", "updated_at"]
@@ -26,7 +26,7 @@ def _lock_with_open_blockers(task_id: int) -> tuple[Task, list[int]]:
         .order_by("id")
         .values_list("id", "status")
     )
-    waiting_for = [pk for pk, status in blockers if status not in SETTLED]
+    waiting_for = [pk for pk, status in blockers if status not in SETTLED_STATUSES]
     return Task.objects.select_for_update().get(pk=task_id), waiting_for
 
 

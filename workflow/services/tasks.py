@@ -13,6 +13,7 @@ from config.transactions import use_case
 from workflow import actions, events, policy
 from workflow.exceptions import InvalidAssignee, TaskBlocked
 from workflow.models import Task, TaskDependency, TaskEvent
+from workflow.models.tasks import SETTLED_STATUSES
 from workflow.services import dependencies
 
 SAVED_FIELDS = (
@@ -32,7 +33,7 @@ def blockers_of(task: Task) -> list[dict]:
     """The tasks `task` still waits for, as the `task-blocked` problem lists them."""
     links = (
         TaskDependency.objects.filter(task=task)
-        .exclude(depends_on__status__in=dependencies.SETTLED)
+        .exclude(depends_on__status__in=SETTLED_STATUSES)
         .order_by("depends_on_id")
         .values_list(
             "depends_on_id", "depends_on__node_key", "depends_on__title", "depends_on__status"
@@ -119,7 +120,7 @@ class TaskActions(AggregateActions):
                 details=request.payload,
             )
         )
-        if task.status in dependencies.SETTLED:
+        if task.status in SETTLED_STATUSES:
             dependencies.release_dependents(task, request.actor)
         elif task.status == Task.Status.REOPENED:
             dependencies.hold_back_dependents(task, request.actor, request.payload["reason"])

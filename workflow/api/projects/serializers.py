@@ -1,12 +1,10 @@
 from rest_framework import serializers
 
+from config.api.filters import MAX_ID
 from config.api.serializers import Representation
 from config.api.text import NameField
 from workflow.models import Deliverable, Task
 from workflow.selectors.projects import task_count_field
-
-# Ids are bigints: a larger number would reach the database as an error, not a 422.
-MAX_ID = 2**63 - 1
 
 
 def template_version_field() -> serializers.IntegerField:

@@ -1,5 +1,17 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-router = SimpleRouter(trailing_slash=False)
+from workflow.api.tasks.views import DeliverableTaskViewSet, TaskViewSet
 
-urlpatterns = [*router.urls]
+router = SimpleRouter(trailing_slash=False)
+router.register("tasks", TaskViewSet, basename="task")
+
+urlpatterns = [
+    *router.urls,
+    # Not in the `deliverables` router (workflow.api.projects): the same list as /tasks, narrowed.
+    path(
+        "deliverables/<int:deliverable_id>/tasks",
+        DeliverableTaskViewSet.as_view({"get": "list"}),
+        name="deliverable-tasks",
+    ),
+]

@@ -1,0 +1,101 @@
+"""OpenAPI examples for tasks: each one is valid against its own schema (tested).
+
+The request examples of the actions come from the catalog (`workflow.actions`), one per action.
+"""
+
+from drf_spectacular.utils import OpenApiExample
+
+_TASK = {
+    "id": 311,
+    "deliverable": 31,
+    "project": 7,
+    "node_key": "sew",
+    "title": "Sew",
+    "description": "Sew the cut panels; follow the size chart of the order.",
+    "kind": "work",
+    "other_kind_label": "",
+    "work_kind": "sewing",
+    "priority": "normal",
+    "is_milestone": False,
+    "requires_qc": True,
+    "default_role": "agent",
+    "planned_duration": "P1DT04H00M00S",
+    "status": "in_progress",
+    "version": 5,
+    "assigned_to": {"id": 7, "email": "alex@acme.example", "full_name": "Alex Agent"},
+    "assigned_at": "2026-11-23T09:30:00Z",
+    "attempt": 1,
+    "planned_start": "2026-11-24T08:00:00Z",
+    "planned_finish": "2026-11-25T12:00:00Z",
+    "actual_start": "2026-11-24T08:10:00Z",
+    "actual_finish": None,
+    "stale": False,
+    "blocked_by": [],
+    "created_at": "2026-11-23T09:00:00Z",
+    "updated_at": "2026-11-24T08:10:00Z",
+}
+_BLOCKED_TASK = {
+    **_TASK,
+    "id": 313,
+    "node_key": "press",
+    "title": "Press",
+    "description": "",
+    "work_kind": "pressing",
+    "requires_qc": False,
+    "planned_duration": "P0DT04H00M00S",
+    "status": "blocked",
+    "version": 1,
+    "assigned_to": None,
+    "assigned_at": None,
+    "actual_start": None,
+    "blocked_by": [311, 312],
+    "updated_at": "2026-11-23T09:00:00Z",
+}
+
+TASK = OpenApiExample("A task in progress", value=_TASK, response_only=True)
+BLOCKED_TASK = OpenApiExample(
+    "A task waiting for two others", value=_BLOCKED_TASK, response_only=True
+)
+ALLOWED_ACTIONS = OpenApiExample(
+    "An agent on a task in progress",
+    value={
+        "status": "in_progress",
+        "version": 5,
+        "allowed_actions": ["assign", "unassign", "submit"],
+    },
+    response_only=True,
+)
+EVENT_PAGE = OpenApiExample(
+    "The history of a task, newest first",
+    value={
+        "next": None,
+        "previous": None,
+        "results": [
+            {
+                "id": 9051,
+                "action": "start",
+                "actor": "Alex Agent",
+                "from_status": "ready",
+                "to_status": "in_progress",
+                "payload": {},
+                "expected_version": 4,
+                "version_after": 5,
+                "client_event_id": "0b7e4c1a-8a55-4c1e-9f0e-5d8f2b1c3a90",
+                "created_at": "2026-11-24T08:10:00Z",
+            },
+            {
+                "id": 9012,
+                "action": "unblock",
+                "actor": "system",
+                "from_status": "blocked",
+                "to_status": "ready",
+                "payload": {"upstream_task_id": 310, "upstream_node_key": "cut"},
+                "expected_version": None,
+                "version_after": 4,
+                "client_event_id": None,
+                "created_at": "2026-11-23T17:45:00Z",
+            },
+        ],
+    },
+    response_only=True,
+)

@@ -1,0 +1,107 @@
+from rest_framework import serializers
+
+from config.api.actions import action_forms, allowed_actions_out, required_message
+from config.api.durations import ISODurationField
+from config.api.filters import MAX_ID
+from config.api.serializers import Representation
+from config.api.text import TextField
+from config.roles import Role
+from workflow.actions import ACTIONS
+from workflow.models import Task, TaskEvent, TaskKind
+from workflow.models.templates import Priority
+from workflow.selectors.tasks import open_blocker_ids
+
+REASON_MAX_LENGTH = 500
+
+
+class TaskAssigneeOut(Representation):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    full_name = serializers.CharField()
+
+
+# Declared field by field, as TicketOut is: ModelSerializer's per-request introspection is a
+# measurable share of the cost of a page of tasks.
+class TaskOut(Representation):
+    """A task of a deliverable; its status changes only through actions."""
+
+    id = serializers.IntegerField()
+    deliverable = serializers.IntegerField(source="deliverable_id")
+    project = serializers.IntegerField(source="project_id")
+    node_key = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    kind = serializers.ChoiceField(choices=TaskKind.choices)
+    other_kind_label = serializers.CharField()
+    work_kind = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    is_milestone = serializers.BooleanField()
+    requires_qc = serializers.BooleanField()
+    default_role = serializers.ChoiceField(
+        choices=[("", "None"), *Role.choices], help_text="Empty when any role may do it."
+    )
+    planned_duration = ISODurationField()
+    status = serializers.ChoiceField(choices=Task.Status.choices)
+    version = serializers.IntegerField()
+    assigned_to = TaskAssigneeOut(allow_null=True)
+    assigned_at = serializers.DateTimeField(allow_null=True)
+    attempt = serializers.IntegerField()
+    planned_start = serializers.DateTimeField(allow_null=True)
+    planned_finish = serializers.DateTimeField(allow_null=True)
+    actual_start = serializers.DateTimeField(allow_null=True)
+    actual_finish = serializers.DateTimeField(allow_null=True)
+    stale = serializers.BooleanField(
+        help_text="Upstream work was reopened after this task started or finished."
+    )
+    blocked_by = serializers.SerializerMethodField(
+        help_text="The ids of the tasks this one still waits for (neither done nor cancelled)."
+    )
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_blocked_by(self, task: Task) -> list[int]:
+        return open_blocker_ids(task)
+
+
+PAYLOAD_FIELDS = {
+    "assign_to": lambda action: serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        error_messages=required_message(action, "assign_to", " (a member's user id)"),
+        help_text="The user id of an active agent, admin or QC inspector of your organization.",
+    ),
+    "reason": lambda action: TextField(
+        max_length=REASON_MAX_LENGTH,
+        error_messages=required_message(action, "reason", " (why, for the task's history)"),
+    ),
+}
+ACTION_FORMS = action_forms(
+    ACTIONS,
+    component="TaskAction",
+    payload_fields=PAYLOAD_FIELDS,
+    payload_prefix="Task",
+    label=lambda spec: spec.summary,
+)
+TaskAllowedActionsOut = allowed_actions_out(
+    "TaskAllowedActionsOut", ACTION_FORMS, Task.Status.choices
+)
+
+
+class TaskEventOut(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor_label")
+
+    class Meta:
+        model = TaskEvent
+        fields = [
+            "id",
+            "action",
+            "actor",
+            "from_status",
+            "to_status",
+            "payload",
+            "expected_version",
+            "version_after",
+            "client_event_id",
+            "created_at",
+        ]
+        read_only_fields = fields
