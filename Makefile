@@ -19,7 +19,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.base \
 help:
 	@echo "make run   - install, migrate, load demo data, serve on :$(PORT) with a Celery worker + beat"
 	@echo "make test  - install, start PostgreSQL/Redis if needed, lint, validate OpenAPI, run pytest"
-	@echo "make bench - measure API-key authentication, outbox throughput and delivery latency"
+	@echo "make bench - measure ticket creation, outbox delivery, deliverable bootstrap and task actions"
 
 $(CURDIR)/var/tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/var/tools

@@ -1,0 +1,278 @@
+"""`make bench`: starting a deliverable from large templates, and task actions per second against
+the helpdesk's ticket action, through the Procfile's web, worker and beat processes.
+
+Starts are compared with their floor, the deliverable row and the two `INSERT … SELECT` copies
+committed from this process; task actions with the same kind of ticket action, in alternating
+rounds. The goals are printed as met or not met, never asserted: a slow machine is not a bug.
+"""
+
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from config.roles import Role
+from tests.benchmarks.results import record
+from tests.e2e.processes import free_port, running, wait_for
+from tests.helpdesk.factories import TicketFactory
+from tests.workflow.factories import deliverable_with_tasks, project_with, template_version
+from workflow.models import Deliverable
+from workflow.services.bootstrap import copy_in_database
+
+# Tasks in the template -> (rounds, goal in seconds for one start).
+BOOTSTRAPS = {1_000: (5, 0.5), 10_000: (3, 4.0)}
+BLOCKERS_PER_TASK = 3
+CLIENTS = 8
+ROUNDS = 4
+ROUND_SECONDS = 5
+
+
+@contextmanager
+def shipped_processes(web_env: dict[str, str], worker_env: dict[str, str], log_dir):
+    """Run the Procfile's web, worker and beat with their own settings; yield the base URL."""
+    port = free_port()
+    # The Procfile names its commands bare, as a process manager in the virtualenv runs them.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    with (
+        running(["worker", "beat"], {**worker_env, "PATH": path}, log_dir),
+        running(["web"], {**web_env, "PORT": str(port), "PATH": path}, log_dir) as (web,),
+    ):
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _serving(base, web, log_dir), timeout=60, interval=0.2)
+        wait_for(lambda: "ready." in (log_dir / "worker-0.log").read_text(), timeout=60)
+        yield base
+
+
+def _serving(base: str, web, log_dir) -> bool:
+    if web.poll() is not None:
+        raise RuntimeError(f"gunicorn exited with {web.returncode}; see {log_dir / 'web-0.log'}")
+    try:
+        return urllib.request.urlopen(f"{base}/healthz", timeout=5).status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def shipped(process_env, worker_env, tmp_path, caplog):
+    caplog.set_level("WARNING", logger="httpx")  # a line per request would bury the figures
+    web_env = {
+        # The project's var folder, where the static files were collected; the worker and beat
+        # keep theirs in tmp_path (worker_env), so that a beat schedule is never shared.
+        **process_env,
+        # As in test_ticket_load: the per-key throttle (1,200/min) would cap the figures, and
+        # a JSON log line per request would be measured with them (the worker logs at INFO,
+        # which is how it says it is ready).
+        "API_THROTTLE_PRINCIPAL_RATE": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+    }
+    with shipped_processes(web_env, worker_env, tmp_path) as base:
+        yield base
+
+
+@pytest.fixture
+def admin_http(shipped, organization, issue_key):
+    with httpx.Client(
+        base_url=shipped,
+        headers={"Authorization": f"Bearer {issue_key(organization, Role.ADMIN)}"},
+        timeout=60,
+    ) as client:
+        yield client
+
+
+def layered_template(organization, size: int):
+    """A published version of `size` tasks, each blocked by up to three earlier ones."""
+    keys = [f"task-{index:05d}" for index in range(size)]
+    pick = random.Random(size)
+    edges = [
+        (keys[index], keys[blocker])
+        for index in range(1, size)
+        for blocker in pick.sample(range(index), min(BLOCKERS_PER_TASK, index))
+    ]
+    return template_version(organization, keys, edges)
+
+
+def start_over_http(client: httpx.Client, project, reference: str) -> float:
+    started = time.perf_counter()
+    response = client.post(
+        f"/api/v1/projects/{project.pk}/deliverables",
+        json={"name": f"Order {reference}", "external_reference": reference},
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 201, response.text
+    return elapsed
+
+
+def start_in_database(project, reference: str) -> float:
+    """The floor: insert the deliverable and copy its tasks and edges, committed."""
+    started = time.perf_counter()
+    with transaction.atomic():
+        now = timezone.now()
+        deliverable = Deliverable.objects.create(
+            organization_id=project.organization_id,
+            project=project,
+            template_version_id=project.template_version_id,
+            name=f"Order {reference}",
+            external_reference=reference,
+            started_at=now,
+        )
+        copy_in_database(deliverable, created_by_id=None, now=now)
+    return time.perf_counter() - started
+
+
+def seconds_summary(times: list[float]) -> dict:
+    return {"median_s": round(statistics.median(times), 3), "max_s": round(max(times), 3)}
+
+
+def met(seconds: float, goal: float) -> str:
+    return "met" if seconds < goal else "not met"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deliverable_start_time_for_large_templates(organization, admin_http):
+    figures = {}
+    admin_http.get("/api/v1/projects").raise_for_status()  # the key's first check is argon2
+    for size, (rounds, goal) in BOOTSTRAPS.items():
+        version = layered_template(organization, size)
+        project = project_with(organization, version)
+        api, floor = [], []
+        # Alternating, so that both sides see the same database and machine.
+        for round_number in range(rounds):
+            api.append(start_over_http(admin_http, project, f"api-{round_number}"))
+            floor.append(start_in_database(project, f"floor-{round_number}"))
+        figures[f"{size}_tasks"] = {
+            "dependencies": version.dependencies.count(),
+            "rounds": rounds,
+            "api": seconds_summary(api),
+            "database_copy_only": seconds_summary(floor),
+            "api_vs_database_copy": round(statistics.median(api) / statistics.median(floor), 2),
+            "goal": f"< {goal} s",
+            "goal_by_median": met(statistics.median(api), goal),
+            "goal_by_every_round": met(max(api), goal),
+        }
+    record("workflow_bootstrap", figures)
+
+
+@dataclass
+class Toggler:
+    """One client's aggregate: assigned and unassigned in turn, from the version last seen."""
+
+    client: httpx.Client
+    path: str
+    assign_payload: dict
+    version: int
+    assigned: bool = False
+    latencies: list[float] = field(default_factory=list)
+    failure: str = ""
+
+    def act(self) -> None:
+        body = {"action": "unassign"} if self.assigned else {"action": "assign"}
+        if not self.assigned:
+            body["payload"] = self.assign_payload
+        started = time.perf_counter()
+        response = self.client.post(self.path, json={**body, "expected_version": self.version})
+        self.latencies.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            self.failure = f"{self.path} {body['action']}: {response.status_code} {response.text}"
+            return
+        self.version = response.json()["version"]
+        self.assigned = not self.assigned
+
+    def run_until(self, deadline: float) -> None:
+        while time.monotonic() < deadline and not self.failure:
+            self.act()
+
+
+def run_round(togglers: list[Toggler], seconds: float) -> dict:
+    """Drive every toggler in its own thread for `seconds`; return what this round did."""
+    for toggler in togglers:
+        toggler.latencies = []
+    deadline = time.monotonic() + seconds
+    threads = [threading.Thread(target=t.run_until, args=(deadline,)) for t in togglers]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        "seconds": time.perf_counter() - started,
+        "latencies": [latency for toggler in togglers for latency in toggler.latencies],
+    }
+
+
+def latency_summary(runs: list[dict]) -> dict:
+    latencies = sorted(latency for run in runs for latency in run["latencies"])
+    return {
+        "requests_per_second": round(len(latencies) / sum(run["seconds"] for run in runs), 1),
+        "p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+        "requests": len(latencies),
+    }
+
+
+@pytest.fixture
+def togglers(shipped, organization, issue_key, member):
+    """Per side, one keep-alive client per thread, each owning one aggregate."""
+    headers = {"Authorization": f"Bearer {issue_key(organization, Role.ADMIN)}"}
+    nodes = [f"step-{index}" for index in range(CLIENTS)]
+    tasks = deliverable_with_tasks(organization, template_version(organization, nodes, []))
+    tickets = TicketFactory.create_batch(CLIENTS, organization=organization)
+    clients = [httpx.Client(base_url=shipped, headers=headers) for _ in range(2 * CLIENTS)]
+    sides = {
+        "ticket": [
+            Toggler(
+                client,
+                f"/api/v1/tickets/{ticket.key}/actions",
+                {"assignee": member.pk},
+                ticket.version,
+            )
+            for client, ticket in zip(clients[:CLIENTS], tickets, strict=True)
+        ],
+        "task": [
+            Toggler(
+                client, f"/api/v1/tasks/{task.pk}/actions", {"assign_to": member.pk}, task.version
+            )
+            for client, task in zip(clients[CLIENTS:], tasks.tasks.order_by("pk"), strict=True)
+        ],
+    }
+    yield sides
+    for client in clients:
+        client.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_task_actions_per_second_against_the_ticket_action(togglers):
+    # Warm both sides first (key checks, pooled connections): the steady state is compared.
+    for side in togglers.values():
+        run_round(side, 1)
+    runs = {name: [] for name in togglers}
+    for _ in range(ROUNDS):
+        for name, side in togglers.items():
+            runs[name].append(run_round(side, ROUND_SECONDS))
+
+    failures = [t.failure for side in togglers.values() for t in side if t.failure]
+    assert failures == []
+    figures = {name: latency_summary(name_runs) for name, name_runs in runs.items()}
+    record(
+        "task_actions",
+        {
+            "clients": CLIENTS,
+            "rounds": ROUNDS,
+            "round_seconds": ROUND_SECONDS,
+            **figures,
+            "task_vs_ticket": round(
+                figures["task"]["requests_per_second"] / figures["ticket"]["requests_per_second"],
+                2,
+            ),
+        },
+    )
