@@ -1,6 +1,6 @@
 """Workflow events and their payloads (JSON-safe ids and values)."""
 
-from workflow.models import Deliverable, Task, TemplateVersion
+from workflow.models import Deliverable, Project, Task, TemplateVersion
 
 TEMPLATE_PUBLISHED = "template.published"
 DELIVERABLE_STARTED = "deliverable.started"
@@ -33,6 +33,20 @@ def task_event(event_type: str, task: Task, *, actor: str, **details) -> dict:
         "aggregate_type": "task",
         "aggregate_id": task.pk,
         "payload": {"task": task_snapshot(task), "actor": actor, **details},
+    }
+
+
+def project_event(event_type: str, project: Project, *, actor: str, **details) -> dict:
+    return {
+        "organization_id": project.organization_id,
+        "event_type": event_type,
+        "aggregate_type": "project",
+        "aggregate_id": project.pk,
+        "payload": {
+            "project": {"id": project.pk, "name": project.name, "version": project.version},
+            **details,
+            "actor": actor,
+        },
     }
 
 

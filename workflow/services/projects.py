@@ -120,20 +120,7 @@ def upgrade_project(
         "to_template_version": _version_ref(target),
     }
     ProjectEvent.record(project, action="upgrade", actor=actor, payload=change)
-    outbox.emit(**_upgraded_message(project, change, actor))
+    outbox.emit(
+        **events.project_event(events.PROJECT_UPGRADED, project, actor=str(actor), **change)
+    )
     return project
-
-
-def _upgraded_message(project: Project, change: dict, actor: Principal) -> dict:
-    """The outbox.emit() arguments of `project.upgraded`."""
-    return {
-        "organization_id": project.organization_id,
-        "event_type": events.PROJECT_UPGRADED,
-        "aggregate_type": "project",
-        "aggregate_id": project.pk,
-        "payload": {
-            "project": {"id": project.pk, "name": project.name, "version": project.version},
-            **change,
-            "actor": str(actor),
-        },
-    }
