@@ -25,6 +25,13 @@ from tests.accounts.admin_sessions import signed_in_admin, staff_member, superus
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.helpdesk.factories import TicketFactory
 from tests.outbox.factories import WebhookEndpointFactory, emit_event
+from tests.workflow.factories import (
+    ProcessTemplateFactory,
+    deliverable_with_tasks,
+    project_with,
+    template_version,
+)
+from workflow.models import Deliverable, ProcessTemplate, Project, Task, TemplateVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +77,11 @@ SAMPLES = {
     ),
     TOTPDevice: lambda org, owner: TOTPDevice.objects.create(user=owner, name="phone"),
     StaticDevice: lambda org, owner: StaticDevice.objects.create(user=owner, name="spare"),
+    ProcessTemplate: lambda org, owner: ProcessTemplateFactory(organization=org),
+    TemplateVersion: lambda org, owner: template_version(org),
+    Project: lambda org, owner: project_with(org),
+    Deliverable: lambda org, owner: deliverable_with_tasks(org),
+    Task: lambda org, owner: deliverable_with_tasks(org).tasks.first(),
 }
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 

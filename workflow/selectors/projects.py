@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q, QuerySet
 
-from workflow.models import Deliverable, Project, Task
+from workflow.models import Deliverable, Project, Task, TemplateVersion
 
 
 def task_count_field(status: str) -> str:
@@ -31,3 +31,17 @@ def list_deliverables_for(organization_id: int) -> QuerySet[Deliverable]:
 
 def list_deliverables_of(project: Project) -> QuerySet[Deliverable]:
     return list_deliverables_for(project.organization_id).filter(project=project)
+
+
+def newest_upgrade_for(project: Project) -> TemplateVersion | None:
+    """The newest published version of the project's template above the one it runs."""
+    current = project.template_version
+    return (
+        TemplateVersion.objects.filter(
+            template_id=current.template_id,
+            status=TemplateVersion.Status.PUBLISHED,
+            number__gt=current.number,
+        )
+        .order_by("-number")
+        .first()
+    )

@@ -1,0 +1,251 @@
+"""Process templates in the admin: a draft is edited node by node, then published for good."""
+
+from django import forms
+from django.contrib import admin
+from django.db import models
+from django.shortcuts import redirect
+from django.utils.functional import cached_property
+
+from config.admin import OrganizationScoping, admin_principal
+from config.api.conditional import StaleVersion
+from config.roles import Role
+from workflow.admin.pages import ReadOnlyInline, ServiceAdmin, VersionedChangeForm
+from workflow.models import ProcessTemplate, TemplateDependency, TemplateTask, TemplateVersion
+from workflow.selectors.templates import NODE_FIELDS
+from workflow.services import templates as template_service
+from workflow.template_errors import TemplateVersionPublished
+
+SCHEDULE_FIELDS = ["earliest_start", "earliest_finish", "slack", "is_critical"]
+VERSION_FIELDS = ["template", "number", "status", "version", "published_at", "published_by_label"]
+
+
+class TemplateVersionInline(ReadOnlyInline):
+    model = TemplateVersion
+    organization_path = "template__organization"
+    fields = ["number", "status", "version", "published_at", "published_by_label"]
+    ordering = ["-number"]
+    show_change_link = True
+
+
+@admin.register(ProcessTemplate)
+class ProcessTemplateAdmin(ServiceAdmin):
+    """Templates are created through `create_template`; their versions are started here."""
+
+    organization_path = "organization"
+    list_display = ["key", "name", "organization", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["key", "name"]
+    fields = ["organization", "key", "name"]
+    buttons = ("start_draft",)
+    button_form = forms.Form  # a template has no version: start_draft refuses a second draft
+    change_form_template = "admin/workflow/processtemplate/change_form.html"
+
+    def get_inlines(self, request, obj):
+        return [TemplateVersionInline] if obj else []
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A template's key and name never change (nor through the API); its versions do.
+        return obj is None and super().has_change_permission(request)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Create the template with its empty draft through the service."""
+        template = template_service.create_template(
+            actor=admin_principal(request, form.cleaned_data["organization"]),
+            key=form.cleaned_data["key"],
+            name=form.cleaned_data["name"],
+        )
+        obj.pk = template.pk
+
+    def press_start_draft(self, request, template, data) -> str:
+        draft = template_service.start_draft(
+            template_id=template.pk, actor=admin_principal(request, template.organization)
+        )
+        return f"{draft} started as a draft, a copy of the latest version."
+
+
+class TemplateVersionForm(VersionedChangeForm):
+    # The roles whose signatures sign a deliverable off, chosen rather than typed as JSON.
+    signoff_roles = forms.MultipleChoiceField(
+        choices=Role.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+
+class DraftGraphInline(OrganizationScoping, admin.TabularInline):
+    """Nodes and edges change while their version is a draft; the database refuses it after."""
+
+    organization_path = "version__template__organization"
+    extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return obj is not None and obj.is_draft and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is not None and obj.is_draft and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return obj is not None and obj.is_draft and super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is not None and obj.is_draft else self.get_fields(request, obj)
+
+
+class TemplateTaskInline(DraftGraphInline):
+    model = TemplateTask
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_draft:
+            return ["position", *NODE_FIELDS]
+        return ["position", *NODE_FIELDS, *SCHEDULE_FIELDS]
+
+
+class EdgeFormSet(forms.BaseInlineFormSet):
+    """The edges of one draft: every row offers that draft's nodes, read once for all rows."""
+
+    @cached_property
+    def node_choices(self) -> list[tuple]:
+        nodes = TemplateTask.objects.filter(version=self.instance).values_list("pk", "node_key")
+        return [("", "---------"), *nodes]
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        return {**kwargs, "version": self.instance, "node_choices": self.node_choices}
+
+
+class EdgeForm(forms.ModelForm):
+    """An edge joins two nodes of its own version."""
+
+    def __init__(self, *args, version: TemplateVersion, node_choices: list, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for end in ("task", "depends_on"):
+            if end in self.fields:
+                self.fields[end].queryset = TemplateTask.objects.filter(version=version)
+                self.fields[end].choices = node_choices  # the same nodes, not one query per row
+
+    def clean(self):
+        cleaned = super().clean()
+        task, depends_on = cleaned.get("task"), cleaned.get("depends_on")
+        if task is not None and task == depends_on:
+            self.add_error("depends_on", f"{task} cannot depend on itself.")
+        return cleaned
+
+
+class TemplateDependencyInline(DraftGraphInline):
+    model = TemplateDependency
+    form = EdgeForm
+    formset = EdgeFormSet
+    fields = ["task", "depends_on"]
+    verbose_name = "dependency (the task waits for what it depends on)"
+    verbose_name_plural = "dependencies"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("task", "depends_on")
+
+
+def _kept(formset) -> list:
+    """The forms of an inline that stand for rows after the save (not deleted, not left empty)."""
+    deleted = formset.deleted_forms if formset.can_delete else []
+    return [
+        form
+        for form in formset.forms
+        if form not in deleted and (form.instance.pk or form.has_changed())
+    ]
+
+
+def edited_graph(node_formset, edge_formset) -> tuple[list[dict], list[dict]]:
+    """The draft's nodes and edges as the inlines were submitted, in the shape save_draft takes."""
+    node_forms = sorted(_kept(node_formset), key=lambda form: form.instance.position)
+    nodes = [{field: getattr(form.instance, field) for field in NODE_FIELDS} for form in node_forms]
+    # Edges name nodes by row; a node renamed in the same save is named by its new key.
+    key_of = {form.instance.pk: form.instance.node_key for form in node_forms if form.instance.pk}
+    edges = [
+        {"task": key_of[form.instance.task_id], "depends_on": key_of[form.instance.depends_on_id]}
+        for form in _kept(edge_formset)
+        if {form.instance.task_id, form.instance.depends_on_id} <= key_of.keys()
+    ]
+    return nodes, edges
+
+
+@admin.register(TemplateVersion)
+class TemplateVersionAdmin(ServiceAdmin):
+    """A draft's nodes and edges are edited here; Publish and Retire go through the services."""
+
+    organization_path = "template__organization"
+    form = TemplateVersionForm
+    list_display = ["template", "number", "status", "version", "published_at"]
+    list_filter = ["status"]
+    search_fields = ["template__key", "template__name"]
+    list_select_related = ["template"]
+    inlines = [TemplateTaskInline, TemplateDependencyInline]
+    buttons = ("publish", "retire")
+    change_form_template = "admin/workflow/templateversion/change_form.html"
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.is_draft:
+            return [*VERSION_FIELDS, "expected_version", "signoff_roles"]
+        return [*VERSION_FIELDS, "signoff_roles"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return VERSION_FIELDS
+
+    def has_add_permission(self, request) -> bool:
+        return False  # a version starts from its template's page (start_draft)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if obj is not None and not obj.is_draft:
+            return False  # published is for good: the page is read-only
+        return super().has_change_permission(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id is not None:
+            version = self.get_object(request, object_id)
+            if not version.is_draft:  # published while the page was open: say so, not 403
+                self.report(request, self._published(version))
+                return redirect(self.change_url(version))
+            # A stale page's rows name nodes a later save replaced: refuse before reading them.
+            if request.POST.get("expected_version") != str(version.version):
+                self.refuse_stale_form(request, StaleVersion(version.version))
+                return redirect(self.change_url(version))
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Nothing here: save_related hands the whole edited draft to the service."""
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """Save the draft as edited, through save_draft: from the version shown, whole, checked."""
+        nodes, edges = edited_graph(*formsets)
+        template_service.save_draft(
+            version_id=form.instance.pk,
+            actor=admin_principal(request, form.instance.template.organization),
+            expected_version=form.cleaned_data["expected_version"],
+            nodes=nodes,
+            edges=edges,
+            signoff_roles=form.cleaned_data["signoff_roles"],
+        )
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The inlines were not saved row by row (save_draft rewrote the graph): say so plainly.
+        return [{"changed": {"fields": ["nodes and dependencies (the whole draft)"]}}]
+
+    @staticmethod
+    def _published(version) -> TemplateVersionPublished:
+        return TemplateVersionPublished(
+            f"{version} is {version.status}; nothing was saved. Start a new draft from its "
+            f"template to change it."
+        )
+
+    def press_publish(self, request, version, data) -> str:
+        published = template_service.publish_version(
+            version_id=version.pk,
+            actor=admin_principal(request, version.template.organization),
+            expected_version=data["expected_version"],
+        )
+        return f"{published} is published; projects can run from it."
+
+    def press_retire(self, request, version, data) -> str:
+        retired = template_service.retire_version(
+            version_id=version.pk,
+            actor=admin_principal(request, version.template.organization),
+            expected_version=data["expected_version"],
+        )
+        return f"{retired} is retired; what already runs from it carries on."
