@@ -14,6 +14,7 @@ from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory
 from tests.config.test_embedded import run_embedded
 from tests.workflow.factories import GARMENT_EDGES, project_with, template_version
+from workflow.exceptions import DuplicateReference
 from workflow.models import (
     Deliverable,
     DeliverableEvent,
@@ -25,7 +26,6 @@ from workflow.models import (
 )
 from workflow.services.bootstrap import (
     COPIED_FIELDS,
-    DuplicateReference,
     copy_through_orm,
     start_deliverable,
 )

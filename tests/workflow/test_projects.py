@@ -9,10 +9,10 @@ from config.roles import Role
 from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.workflow.factories import GARMENT_EDGES, GARMENT_NODES, project_with, template_version
+from workflow.exceptions import InvalidTemplateVersion
 from workflow.models import Project, ProjectEvent, TemplateVersion
 from workflow.services.bootstrap import start_deliverable
 from workflow.services.projects import (
-    InvalidTemplateVersion,
     create_project,
     update_project,
     upgrade_project,

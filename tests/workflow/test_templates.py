@@ -10,9 +10,9 @@ from config.roles import Role
 from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory
 from tests.workflow.factories import template_version
+from workflow.exceptions import InvalidTemplate, TemplateDraftExists, TemplateVersionPublished
 from workflow.models import TemplateTask, TemplateVersion
 from workflow.services import templates as service
-from workflow.template_errors import InvalidTemplate, TemplateDraftExists, TemplateVersionPublished
 
 DAY = timedelta(days=1)
 # a (2d) → b (3d) → d (1d), and a → c (1d) → d: c may slip two days.

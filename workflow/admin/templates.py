@@ -10,10 +10,10 @@ from config.admin import OrganizationScoping, admin_principal
 from config.api.conditional import StaleVersion
 from config.roles import Role
 from workflow.admin.pages import ReadOnlyInline, ServiceAdmin, VersionedChangeForm
+from workflow.exceptions import TemplateVersionPublished
 from workflow.models import ProcessTemplate, TemplateDependency, TemplateTask, TemplateVersion
 from workflow.selectors.templates import NODE_FIELDS
 from workflow.services import templates as template_service
-from workflow.template_errors import TemplateVersionPublished
 
 SCHEDULE_FIELDS = ["earliest_start", "earliest_finish", "slack", "is_critical"]
 VERSION_FIELDS = ["template", "number", "status", "version", "published_at", "published_by_label"]

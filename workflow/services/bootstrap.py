@@ -13,11 +13,10 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 import outbox
-from config.api import problem_types as types
-from config.api.problems import ApplicationError
 from config.principal import Principal
 from config.transactions import use_case
 from workflow import events
+from workflow.exceptions import DuplicateReference
 from workflow.models import (
     Deliverable,
     DeliverableEvent,
@@ -92,12 +91,6 @@ JOIN workflow_task AS blocker
     ON blocker.deliverable_id = %(deliverable)s AND blocker.node_key = blocker_template.node_key
 WHERE edge.version_id = %(template_version)s
 """
-
-
-class DuplicateReference(ApplicationError):
-    """Another deliverable of the project already has this external reference."""
-
-    problem_type = types.VALIDATION_ERROR
 
 
 @use_case

@@ -1,21 +1,14 @@
 """Project use cases: create, rename, and upgrade to a newer published template version."""
 
 import outbox
-from config.api import problem_types as types
 from config.api.conditional import ensure_version
-from config.api.problems import ApplicationError
 from config.principal import Principal
 from config.transactions import use_case
 from workflow import events
+from workflow.exceptions import InvalidTemplateVersion
 from workflow.models import Project, ProjectEvent, TemplateVersion
 
 EDITABLE_FIELDS = ("name",)
-
-
-class InvalidTemplateVersion(ApplicationError):
-    """The template version named in the body cannot be pinned to this project."""
-
-    problem_type = types.VALIDATION_ERROR
 
 
 def _refusal(detail: str, code: str) -> InvalidTemplateVersion:

@@ -14,9 +14,9 @@ from config.api.conditional import ensure_version
 from config.principal import Principal
 from config.transactions import use_case
 from workflow import events, graph
+from workflow.exceptions import InvalidTemplate, TemplateDraftExists, TemplateVersionPublished
 from workflow.models import ProcessTemplate, TemplateDependency, TemplateTask, TemplateVersion
 from workflow.selectors.templates import NODE_FIELDS, content_of, edges_of, with_graph
-from workflow.template_errors import InvalidTemplate, TemplateDraftExists, TemplateVersionPublished
 
 SCHEDULE_FIELDS = ["earliest_start", "earliest_finish", "slack", "is_critical"]
 PUBLISH_FIELDS = ["status", "published_at", "published_by", "published_by_label"]

@@ -7,8 +7,8 @@ from config.api.problems import validation_errors
 from config.principal import Principal
 from config.roles import Role
 from workflow.api.templates.serializers import TemplateDocumentIn
+from workflow.exceptions import InvalidTemplate
 from workflow.services import template_files
-from workflow.template_errors import InvalidTemplate
 
 ACTOR = "manage.py import_template"
 
