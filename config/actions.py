@@ -154,10 +154,12 @@ class AggregateActions:
         earlier = self.history.earlier(aggregate, request.client_event_id)
         if earlier is not None:
             if (earlier.action, earlier.payload) != (request.action, request.payload):
-                raise ClientEventIdReused(
+                detail = (
                     f"client_event_id {request.client_event_id} was already used for "
                     f"'{earlier.action}' on this {self.catalog.noun}."
                 )
+                error = {"pointer": "/client_event_id", "detail": detail, "code": "reused"}
+                raise ClientEventIdReused(detail, errors=[error])
             return ActionResult(aggregate, earlier, replayed=True)
         ensure_version(aggregate.version, request.expected_version)
         self.refuse(aggregate, request)

@@ -123,8 +123,10 @@ def idempotent(action):
 
 def _replay(claim, fingerprint: str) -> Response:
     if claim.existing.fingerprint != fingerprint:
+        detail = f"Idempotency-Key was first used for a different request to {claim.existing.path}."
+        # A 422 names what is wrong: here the request as a whole differs from the first one.
         raise IdempotencyKeyReused(
-            f"Idempotency-Key was first used for a different request to {claim.existing.path}."
+            detail, errors=[{"pointer": "", "detail": detail, "code": "idempotency_key_reused"}]
         )
     stored = claim.stored_response()
     headers = {**stored.headers, REPLAYED_HEADER: "true"}

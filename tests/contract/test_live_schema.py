@@ -102,7 +102,9 @@ def _seed(session: requests.Session, base: str) -> dict:
     spare_key = post("api-keys", json={"name": "spare", "role": "agent"})
     drain.drain()  # fans the ping out into a delivery
     delivery = session.get(f"{base}/webhooks/{webhook['id']}/deliveries").json()["results"][0]
+    workflow = _seed_workflow(session, base, post)
     return {
+        **workflow,
         "key": ticket["key"],
         "attachment_id": attachment["id"],
         "/webhooks/": webhook["id"],
@@ -110,6 +112,38 @@ def _seed(session: requests.Session, base: str) -> dict:
         # Not the key the fuzzer authenticates with: revoking it would end the run.
         "/api-keys/": spare_key["id"],
         "/notifications/": 1,
+    }
+
+
+def _seed_workflow(session: requests.Session, base: str, post) -> dict:
+    """A published template, a project and a started deliverable with its tasks."""
+    draft = post("templates", json={"key": "garment", "name": "Garment"})["versions"][0]
+    graph = {
+        "nodes": [
+            {"node_key": "cut", "title": "Cut", "planned_duration": "PT6H"},
+            {"node_key": "sew", "title": "Sew", "planned_duration": "P1D"},
+        ],
+        "edges": [{"task": "sew", "depends_on": "cut"}],
+        "signoff_roles": ["admin"],
+    }
+    saved = session.put(
+        f"{base}/template-versions/{draft['id']}", json=graph, headers={"If-Match": '"1"'}
+    )
+    assert saved.status_code == 200, saved.text
+    published = session.post(
+        f"{base}/template-versions/{draft['id']}/publish",
+        headers={"If-Match": saved.headers["ETag"]},
+    )
+    assert published.status_code == 200, published.text
+    project = post("projects", json={"name": "Spring", "template_version": draft["id"]})
+    deliverable = post(f"projects/{project['id']}/deliverables", json={"name": "Order 1"})
+    task = session.get(f"{base}/deliverables/{deliverable['id']}/tasks").json()["results"][0]
+    return {
+        "/template-versions/": draft["id"],
+        "/projects/": project["id"],
+        "/deliverables/": deliverable["id"],
+        "deliverable_id": deliverable["id"],
+        "/tasks/": task["id"],
     }
 
 

@@ -51,6 +51,7 @@ def test_same_key_with_a_different_request_is_422(admin_api):
 
     assert response.status_code == 422
     assert response.json()["type"].endswith("/problems/idempotency-key-reused")
+    assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
     assert created_keys() == 1
 
 

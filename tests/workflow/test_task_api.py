@@ -244,6 +244,7 @@ def test_a_replayed_client_event_id_returns_the_result_without_acting_twice(admi
     assert replay["ETag"] == first["ETag"] == '"2"'
     assert reused.status_code == 422
     assert reused.json()["type"].endswith("/problems/client-event-id-reused")
+    assert reused.json()["errors"][0]["pointer"] == "/client_event_id"
     assert TaskEvent.objects.filter(task=cut).count() == 1
     assert current_version(cut) == 2
 
