@@ -189,6 +189,32 @@ def test_reopening_sends_not_started_dependents_back_and_marks_started_ones_stal
     assert stale_event.payload["reason"] == "Wrong fabric"
 
 
+def test_reopened_work_waits_while_its_upstream_is_being_redone(garment, admin):
+    finish(garment["cut"], admin)
+    finish(garment["sew"], admin)
+    act(garment["cut"], "reopen", admin, {"reason": "Re-cut"})
+    act(garment["sew"], "reopen", admin, {"reason": "Follows the re-cut"})
+
+    with pytest.raises(TaskBlocked):
+        act(garment["sew"], "start", admin)
+    finish(garment["cut"], admin)
+    act(garment["sew"], "start", admin)
+
+    sew = Task.objects.get(pk=garment["sew"].pk)
+    assert (sew.status, sew.stale) == (S.IN_PROGRESS, False)
+
+
+def test_a_blocked_task_changes_version_when_one_of_its_blockers_settles(garment, admin):
+    finish(garment["cut"], admin)
+    before = Task.objects.get(pk=garment["press"].pk).version
+
+    finish(garment["sew"], admin)  # press still waits for embroider
+
+    press = Task.objects.get(pk=garment["press"].pk)
+    assert (press.status, press.version) == (S.BLOCKED, before + 1)
+    assert TaskEvent.objects.filter(task=press, action="blocker_settled").count() == 1
+
+
 def test_a_done_dependent_of_a_reopened_task_stays_done_but_is_flagged(garment, admin):
     finish(garment["cut"], admin)
     finish(garment["sew"], admin)

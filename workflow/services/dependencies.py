@@ -43,17 +43,24 @@ def _change(dependent: Task, action: str, from_status: str, upstream: Task, acto
     TaskEvent.record(
         dependent,
         action=action,
-        actor=None,
+        actor=actor,
         from_status=from_status,
         payload={"upstream_task_id": upstream.pk, "upstream_node_key": upstream.node_key},
     )
 
 
 def release_dependents(task: Task, actor: Principal | None) -> list[Task]:
-    """Make `ready` each blocked dependent whose blockers are now all settled (one event each)."""
+    """Make `ready` each blocked dependent whose blockers are now all settled (one event each).
+
+    A dependent that still waits for others changes too (its open blockers did), so its
+    version, which is its ETag, moves.
+    """
     waiting = _lock_dependents(task, status=Task.Status.BLOCKED)
     still_waiting = open_blockers([dependent.pk for dependent in waiting])
     released = [dependent for dependent in waiting if dependent.pk not in still_waiting]
+    for dependent in waiting:
+        if dependent.pk in still_waiting:
+            _change(dependent, "blocker_settled", Task.Status.BLOCKED, task, actor)
     for dependent in released:
         dependent.unblock()
         _change(dependent, "unblock", Task.Status.BLOCKED, task, actor)
@@ -72,6 +79,8 @@ def hold_back_dependents(task: Task, actor: Principal | None, reason: str) -> No
         if from_status == Task.Status.READY:
             dependent.block()
             _change(dependent, "block", from_status, task, actor)
+        elif from_status == Task.Status.BLOCKED:
+            _change(dependent, "blocker_reopened", from_status, task, actor)
         elif from_status not in (*NOT_STARTED, Task.Status.CANCELLED) and not dependent.stale:
             dependent.stale = True
             _change(dependent, "mark_stale", from_status, task, actor)

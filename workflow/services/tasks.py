@@ -66,8 +66,9 @@ class TaskActions(AggregateActions):
         return Task.objects.select_for_update().get(pk=pk)
 
     def refuse(self, task: Task, request: ActionRequest) -> None:
-        if request.action == "start" and task.status == Task.Status.BLOCKED:
-            blockers = blockers_of(task)
+        # Reopened or reworked work waits too while something upstream is being redone.
+        startable = task.status == Task.Status.BLOCKED or self.catalog["start"].possible(task)
+        if request.action == "start" and startable and (blockers := blockers_of(task)):
             names = ", ".join(f"{b['node_key']} ({b['status']})" for b in blockers)
             raise TaskBlocked(
                 f"Task {task.node_key} waits for {names}; it becomes ready when they are done.",
