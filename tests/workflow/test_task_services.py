@@ -11,10 +11,12 @@ from config.roles import Role
 from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory
 from tests.concurrency import run_concurrently
-from tests.workflow.factories import deliverable_with_tasks, template_version
+from tests.workflow.factories import deliverable_with_tasks, project_with, template_version
 from workflow.exceptions import InvalidAssignee, TaskBlocked
-from workflow.models import Task, TaskEvent
+from workflow.models import Task, TaskDependency, TaskEvent
+from workflow.services.bootstrap import start_deliverable
 from workflow.services.tasks import apply_task_action
+from workflow.services.templates import publish_version
 
 S = Task.Status
 
@@ -332,3 +334,29 @@ def test_two_blockers_completing_at_once_make_their_dependent_ready_exactly_once
         join = tasks["join"]
         assert status(join) == S.READY
         assert TaskEvent.objects.filter(task=join, action="unblock").count() == 1
+
+
+def deliverable_started(organization, version):
+    project = project_with(organization, version)
+    return start_deliverable(project_id=project.pk, actor=principal(organization), name="Order")
+
+
+def published_through_the_service(organization, nodes, edges):
+    """A version published by publish_version, which ranks its tasks in dependency order."""
+    version = template_version(organization, nodes, edges, published=False)
+    return publish_version(version_id=version.pk, actor=principal(organization), expected_version=1)
+
+
+def test_a_deliverables_tasks_get_ids_in_dependency_order_whatever_the_templates_order(
+    organization,
+):
+    """Locks go from a task to its dependents by id; with ids in this order they never cycle."""
+    # Listed dependents first: "c" waits for "d", which waits for "a".
+    version = published_through_the_service(
+        organization, ["c", "d", "a"], [("c", "a"), ("d", "a"), ("c", "d")]
+    )
+    deliverable = deliverable_started(organization, version)
+
+    edges = TaskDependency.objects.filter(task__deliverable=deliverable)
+    assert edges.count() == 3
+    assert all(edge.depends_on_id < edge.task_id for edge in edges)

@@ -126,6 +126,9 @@ class TemplateTask(models.Model):
     earliest_finish = models.DurationField(null=True, blank=True)
     slack = models.DurationField(null=True, blank=True)
     is_critical = models.BooleanField(default=False)
+    # Place in a topological order, set at publish: a deliverable's tasks are created in this
+    # order, so their ids follow the dependencies and locks taken by id never wait in a cycle.
+    rank = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]

@@ -10,6 +10,7 @@ binding, and splitting them into batches would make the count grow with the temp
 """
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 import outbox
@@ -45,7 +46,8 @@ COPIED_FIELDS = (
 # A task whose template task has a blocker starts `blocked`, the others `ready`: the status is
 # written here because the FSM field is protected, and inserts need no TaskEvent (the database
 # checks only later changes). Planned dates are the start plus the template's CPM offsets (NULL
-# stays NULL). The CTE returns two counts rather than ten thousand rows.
+# stays NULL). Tasks are inserted in the version's topological order, so every blocker gets a
+# smaller id than its dependents (docs/adr/0023). The CTE returns two counts, not every row.
 COPY_TASKS = """
 WITH copied AS (
     INSERT INTO workflow_task (
@@ -69,7 +71,7 @@ WITH copied AS (
         1, 1, false, %(now)s::timestamptz, %(now)s::timestamptz
     FROM workflow_templatetask AS template_task
     WHERE template_task.version_id = %(template_version)s
-    ORDER BY template_task.position, template_task.id
+    ORDER BY template_task.rank NULLS LAST, template_task.position, template_task.id
     RETURNING status
 )
 SELECT count(*), count(*) FILTER (WHERE status = %(ready)s) FROM copied
@@ -169,7 +171,7 @@ def copy_through_orm(deliverable: Deliverable, *, created_by_id: int | None, now
     waiting = {task_id for task_id, _ in edges}
     rows = (
         TemplateTask.objects.filter(version_id=version_id)
-        .order_by("position", "id")
+        .order_by(F("rank").asc(nulls_last=True), "position", "id")
         .values("id", "earliest_start", "earliest_finish", *COPIED_FIELDS)
     )
     tasks = Task.objects.bulk_create(

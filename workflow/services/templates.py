@@ -158,7 +158,8 @@ def publish_version(*, version_id: int, actor: Principal, expected_version: int)
         [{f: getattr(t, f) for f in NODE_FIELDS} for t in tasks], edges_of(version)
     )
     refuse_broken_graph(nodes, edges, allow_empty=False)
-    _store_schedule(tasks, graph.schedule(nodes, edges))  # before the status: then it is frozen
+    # Before the status changes: after it, the database refuses any change to the tasks.
+    _store_schedule(tasks, graph.schedule(nodes, edges), graph.topological_order(nodes, edges))
     version.publish(at=timezone.now(), by_user_id=actor.user_id, by_label=str(actor))
     version.version += 1
     version.save(update_fields=[*PUBLISH_FIELDS, "version", "updated_at"])
@@ -176,14 +177,18 @@ def publish_version(*, version_id: int, actor: Principal, expected_version: int)
     return version
 
 
-def _store_schedule(tasks: list[TemplateTask], plan: dict[str, graph.Schedule]) -> None:
+def _store_schedule(
+    tasks: list[TemplateTask], plan: dict[str, graph.Schedule], order: list[str]
+) -> None:
+    rank = {key: place for place, key in enumerate(order)}
     for task in tasks:
+        task.rank = rank[task.node_key]
         scheduled = plan[task.node_key]
         task.earliest_start = scheduled.earliest_start
         task.earliest_finish = scheduled.earliest_finish
         task.slack = scheduled.slack
         task.is_critical = scheduled.critical
-    TemplateTask.objects.bulk_update(tasks, SCHEDULE_FIELDS)
+    TemplateTask.objects.bulk_update(tasks, [*SCHEDULE_FIELDS, "rank"])
 
 
 @use_case
