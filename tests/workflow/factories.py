@@ -16,6 +16,7 @@ from workflow.models import (
     Project,
     Task,
     TaskDependency,
+    TaskEvent,
     TemplateDependency,
     TemplateTask,
     TemplateVersion,
@@ -118,3 +119,12 @@ def deliverable_with_tasks(organization, version: TemplateVersion | None = None)
         )
     )
     return deliverable
+
+
+def rewrite_task(task: Task, **columns) -> Task:
+    """Set columns of a task for a test as a service would: with a new version and its event."""
+    from_status = Task.objects.values_list("status", flat=True).get(pk=task.pk)
+    Task.objects.filter(pk=task.pk).update(**columns, version=F("version") + 1)
+    task.refresh_from_db()
+    TaskEvent.record(task, action="test_setup", actor=None, from_status=from_status)
+    return task

@@ -7,7 +7,7 @@ from django.test import Client
 
 from config.roles import Role
 from tests.accounts.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
-from tests.workflow.factories import deliverable_with_tasks, template_version
+from tests.workflow.factories import deliverable_with_tasks, rewrite_task, template_version
 from workflow.actions import ACTIONS
 from workflow.api.tasks.serializers import ACTION_FORMS
 from workflow.models import Task, TaskEvent
@@ -361,7 +361,7 @@ def test_filters_narrow_the_list(admin, organization, member, deliverable, tasks
     other = deliverable_with_tasks(organization)
     act(admin, tasks["cut"], "assign", {"assign_to": member.pk})
     finish(admin, tasks["cut"])
-    Task.objects.filter(pk=tasks["pack"].pk).update(kind="delivery")
+    rewrite_task(tasks["pack"], kind="delivery")
     act(admin, tasks["sew"], "start")
     act(admin, tasks["cut"], "reopen", REASONS)  # sew has started: it becomes stale
     deliverable_with_tasks(OrganizationFactory())  # another organization's, never listed
@@ -417,7 +417,7 @@ def test_a_page_of_fifty_tasks_costs_a_fixed_number_of_queries(
     deliverable = deliverable_with_tasks(organization, template_version(organization, nodes, chain))
     assignees = [MembershipFactory(organization=organization).user for _ in range(3)]
     for index, task in enumerate(deliverable.tasks.all()):
-        Task.objects.filter(pk=task.pk).update(assigned_to=assignees[index % 3])
+        rewrite_task(task, assigned_to=assignees[index % 3])
     admin.get("/api/v1/me")  # warm the key cache, as in steady state
 
     with django_assert_max_num_queries(queries):

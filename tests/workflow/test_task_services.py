@@ -290,6 +290,24 @@ def test_the_database_refuses_a_status_change_without_its_task_event(garment):
     assert status(cut) == S.READY
 
 
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [
+        ("version = version - 1", "cannot go back"),
+        ("stale = true", "without a new version"),
+        ("deliverable_id = deliverable_id + 1", "another deliverable"),
+    ],
+)
+def test_the_database_refuses_a_task_change_that_does_not_move_it_forward(
+    garment, admin, change, refusal
+):
+    act(garment["cut"], "start", admin)
+    refused = pytest.raises(IntegrityError, match=refusal)
+    with refused, transaction.atomic(), connection.cursor() as cursor:
+        statement = f"UPDATE workflow_task SET {change} WHERE id = %s"  # noqa: S608 (fixed texts)
+        cursor.execute(statement, [garment["cut"].pk])
+
+
 def test_task_history_is_append_only_in_the_database(garment, admin):
     act(garment["cut"], "start", admin)
     refused = pytest.raises(IntegrityError, match="append-only")

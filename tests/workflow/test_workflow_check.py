@@ -15,7 +15,6 @@ from workflow.management.commands.workflow_check import DRIFT_WARNING
 from workflow.models import Task, TaskEvent
 
 S = Task.Status
-TRIGGER = "workflow_task_change_has_event"
 
 
 def check(*options) -> tuple[int, str]:
@@ -41,9 +40,9 @@ def change_around_the_services(task: Task, **columns) -> None:
     with connection.cursor() as cursor:
         # ALTER TABLE refuses while checks are pending: run them now, and defer again after.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE workflow_task DISABLE TRIGGER {TRIGGER}")
+        cursor.execute("ALTER TABLE workflow_task DISABLE TRIGGER USER")
         Task.objects.filter(pk=task.pk).update(**columns)
-        cursor.execute(f"ALTER TABLE workflow_task ENABLE TRIGGER {TRIGGER}")
+        cursor.execute("ALTER TABLE workflow_task ENABLE TRIGGER USER")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
