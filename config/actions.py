@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
 from django_fsm import can_proceed
 
 from config.aggregates import AggregateEvent, VersionedAggregate
@@ -92,8 +91,7 @@ class ActionCatalog:
                 current_status=aggregate.status,
                 allowed_actions=allowed,
             )
-        if principal.role not in spec.roles:
-            raise PermissionDenied(f"Your role ({principal.role}) may not {name} {self.noun}s.")
+        principal.require(spec.roles, f"{name} {self.noun}s")
 
 
 @dataclass(frozen=True)

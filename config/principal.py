@@ -1,5 +1,7 @@
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
+
 from config.roles import Role
 
 
@@ -30,3 +32,8 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def require(self, roles, doing: str) -> None:
+        """Raise PermissionDenied unless this caller's role is one of `roles` (an app's policy)."""
+        if self.role not in roles:
+            raise PermissionDenied(f"Your role ({self.role}) may not {doing}.")

@@ -259,6 +259,21 @@ def test_viewers_may_not_act_and_agents_may_not_reopen(garment, organization, ad
         act(garment["cut"], "reopen", agent, {"reason": "again"})
 
 
+@pytest.mark.parametrize("role", [Role.AGENT, Role.VIEWER])
+def test_only_admins_publish_templates_and_start_deliverables_whatever_the_way_in(
+    organization, role
+):
+    draft = template_version(organization, ["cut"], [], published=False)
+    project = project_with(organization)
+    caller = principal(organization, role)
+
+    with pytest.raises(PermissionDenied, match=f"Your role \\({role}\\) may not publish"):
+        publish_version(version_id=draft.pk, actor=caller, expected_version=1)
+    with pytest.raises(PermissionDenied):
+        start_deliverable(project_id=project.pk, actor=caller, name="Order")
+    assert project.deliverables.count() == 0
+
+
 def test_a_stale_version_changes_nothing(garment, admin):
     with pytest.raises(StaleVersion):
         act(garment["cut"], "start", admin, version=7)

@@ -16,7 +16,7 @@ from django.utils import timezone
 import outbox
 from config.principal import Principal
 from config.transactions import use_case
-from workflow import events
+from workflow import events, policy
 from workflow.exceptions import DuplicateReference
 from workflow.models import (
     Deliverable,
@@ -100,6 +100,7 @@ def start_deliverable(
     *, project_id: int, actor: Principal, name: str, external_reference: str = ""
 ) -> Deliverable:
     """Create a deliverable with all the tasks of its project's current template version."""
+    actor.require(policy.MANAGE, "start deliverables")
     # No lock: an upgrade committing meanwhile affects the deliverables started after it.
     project = Project.objects.get(pk=project_id)
     now = timezone.now()

@@ -4,7 +4,7 @@ import outbox
 from config.api.conditional import ensure_version
 from config.principal import Principal
 from config.transactions import use_case
-from workflow import events
+from workflow import events, policy
 from workflow.exceptions import InvalidTemplateVersion
 from workflow.models import Project, ProjectEvent, TemplateVersion
 
@@ -50,6 +50,7 @@ def _version_ref(version: TemplateVersion) -> dict:
 @use_case
 def create_project(*, actor: Principal, name: str, template_version_id: int) -> Project:
     """Create a project pinned to a published template version of the caller's organization."""
+    actor.require(policy.MANAGE, "create projects")
     version = _published_version(actor.organization_id, template_version_id)
     project = Project.objects.create(
         organization_id=actor.organization_id,
@@ -68,6 +69,7 @@ def update_project(
     *, project_id: int, actor: Principal, expected_version: int, changes: dict
 ) -> Project:
     """Rename a project; raise StaleVersion if it moved on since `expected_version`."""
+    actor.require(policy.MANAGE, "change projects")
     project = _locked_project(project_id)
     ensure_version(project.version, expected_version)
     changed = {
@@ -90,6 +92,7 @@ def upgrade_project(
     *, project_id: int, actor: Principal, expected_version: int, template_version_id: int
 ) -> Project:
     """Pin a newer published version of the same template; started deliverables keep theirs."""
+    actor.require(policy.MANAGE, "upgrade projects")
     project = _locked_project(project_id)
     ensure_version(project.version, expected_version)
     current = project.template_version

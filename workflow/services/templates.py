@@ -13,7 +13,7 @@ from config.actions import InvalidTransition
 from config.api.conditional import ensure_version
 from config.principal import Principal
 from config.transactions import use_case
-from workflow import events, graph
+from workflow import events, graph, policy
 from workflow.exceptions import InvalidTemplate, TemplateDraftExists, TemplateVersionPublished
 from workflow.models import ProcessTemplate, TemplateDependency, TemplateTask, TemplateVersion
 from workflow.selectors.templates import NODE_FIELDS, content_of, edges_of, with_graph
@@ -91,6 +91,7 @@ def _write_graph(version: TemplateVersion, nodes: list[dict], edges: list[dict])
 @use_case
 def create_template(*, actor: Principal, key: str, name: str) -> ProcessTemplate:
     """Create a template with an empty draft, version 1."""
+    actor.require(policy.MANAGE, "create templates")
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin may take the key first
             template = ProcessTemplate.objects.create(
@@ -108,6 +109,7 @@ def create_template(*, actor: Principal, key: str, name: str) -> ProcessTemplate
 @use_case
 def start_draft(*, template_id: int, actor: Principal) -> TemplateVersion:
     """Start the next version as a draft holding a copy of the latest version's graph."""
+    actor.require(policy.MANAGE, "start template drafts")
     template = ProcessTemplate.objects.select_for_update().get(pk=template_id)
     latest = with_graph(template.versions.order_by("-number")).first()
     if latest is not None and latest.is_draft:  # a draft is always the newest version
@@ -136,6 +138,7 @@ def save_draft(
     signoff_roles: list[str],
 ) -> TemplateVersion:
     """Replace a draft's graph and sign-off roles; a graph that could never publish is refused."""
+    actor.require(policy.MANAGE, "edit template drafts")
     version = _locked_version(version_id)
     _refuse_unless_draft(version)
     ensure_version(version.version, expected_version)
@@ -150,6 +153,7 @@ def save_draft(
 @use_case
 def publish_version(*, version_id: int, actor: Principal, expected_version: int) -> TemplateVersion:
     """Validate the draft's whole graph, store its schedule, and publish it for good."""
+    actor.require(policy.MANAGE, "publish templates")
     version = _locked_version(version_id, with_its_graph=True)
     _refuse_unless_draft(version)
     ensure_version(version.version, expected_version)
@@ -194,6 +198,7 @@ def _store_schedule(
 @use_case
 def retire_version(*, version_id: int, actor: Principal, expected_version: int) -> TemplateVersion:
     """Retire a published version; it stays as published, for what already runs from it."""
+    actor.require(policy.MANAGE, "retire templates")
     version = _locked_version(version_id)
     if version.status != TemplateVersion.Status.PUBLISHED:
         raise InvalidTransition(
