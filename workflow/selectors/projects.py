@@ -1,6 +1,7 @@
 """Reading projects and deliverables, scoped to one organization."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from workflow.models import Deliverable, Project, Task, TemplateVersion
 
@@ -25,7 +26,12 @@ def list_deliverables_for(organization_id: int) -> QuerySet[Deliverable]:
     return (
         Deliverable.objects.filter(organization_id=organization_id)
         .select_related("template_version__template")
-        .annotate(tasks_total=Count("tasks"), **counts)
+        .annotate(
+            tasks_total=Count("tasks"),
+            # Goes up by one with every change of any of its tasks: part of the deliverable's ETag.
+            task_changes=Coalesce(Sum("tasks__version"), 0),
+            **counts,
+        )
     )
 
 

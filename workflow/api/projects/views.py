@@ -214,7 +214,8 @@ class DeliverableViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Show a deliverable",
-        description="`task_counts` says how many of its tasks are in each status.",
+        description="`task_counts` says how many of its tasks are in each status. The ETag "
+        "changes whenever the deliverable or any of its tasks changes.",
         parameters=[IF_NONE_MATCH],
         examples=[examples.DELIVERABLE],
         responses={200: DeliverableOut, 304: NOT_MODIFIED},
@@ -222,6 +223,6 @@ class DeliverableViewSet(viewsets.GenericViewSet):
     @response_headers({200: ("ETag",), 304: ("ETag",)})
     def retrieve(self, request: Request, pk: str) -> Response:
         deliverable = self.get_object()
-        return conditional_get(
-            request, deliverable.version, lambda: DeliverableOut(deliverable).data
-        )
+        # The representation counts its tasks' statuses, so their changes are in its tag.
+        state = deliverable.version + deliverable.task_changes
+        return conditional_get(request, state, lambda: DeliverableOut(deliverable).data)
