@@ -103,9 +103,8 @@ def import_template(*, actor: Principal, document: dict, publish: bool = False) 
         template = template_service.create_template(
             actor=actor, key=document["key"], name=document["name"]
         )
-    elif template.name != document["name"]:
-        template.name = document["name"]
-        template.save(update_fields=["name"])
+    # The name is the template's, set when it was created: the ETags of templates and projects
+    # do not cover a rename, so a file cannot make one.
     version = with_graph(template.versions.order_by("-number")).first()
     changed = version is None or not same_content(version, content)
     if changed:
