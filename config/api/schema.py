@@ -1,7 +1,7 @@
 """OpenAPI generation: every operation documents the problems it can return."""
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -74,6 +74,14 @@ IF_MATCH = OpenApiParameter(
     required=True,
     description='The ETag you read, such as `"3"`. Missing: 428; stale: 412.',
 )
+
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    str,
+    OpenApiParameter.HEADER,
+    description="An ETag you hold; if it is still current the answer is 304 with no body.",
+)
+NOT_MODIFIED = OpenApiResponse(description="Not modified.")
 
 
 RESPONSE_HEADER_DOCS = {

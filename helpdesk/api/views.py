@@ -5,7 +5,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
 )
@@ -27,7 +26,7 @@ from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
-from config.api.schema import IF_MATCH, Problem, response_headers
+from config.api.schema import IF_MATCH, IF_NONE_MATCH, Problem, response_headers
 from helpdesk import actions, policy, selectors
 from helpdesk.api import examples
 from helpdesk.api.filters import TicketFilter, TicketOrdering
@@ -45,13 +44,6 @@ from helpdesk.api.serializers import (
 )
 from helpdesk.models import Ticket
 from helpdesk.services import attachments, comments, tickets
-
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag you hold; if it is still current the answer is 304 with no body.",
-)
 
 BROWSABLE_FORMS = {
     ("create", "POST"): TicketCreateIn,

@@ -14,8 +14,8 @@ from workflow.exceptions import TemplateVersionPublished
 from workflow.models import ProcessTemplate, TemplateDependency, TemplateTask, TemplateVersion
 from workflow.selectors.templates import NODE_FIELDS
 from workflow.services import templates as template_service
+from workflow.services.templates import SCHEDULE_FIELDS
 
-SCHEDULE_FIELDS = ["earliest_start", "earliest_finish", "slack", "is_critical"]
 VERSION_FIELDS = ["template", "number", "status", "version", "published_at", "published_by_label"]
 
 

@@ -1,5 +1,5 @@
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,7 +16,7 @@ from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
-from config.api.schema import IF_MATCH, Problem, response_headers
+from config.api.schema import IF_MATCH, IF_NONE_MATCH, NOT_MODIFIED, Problem, response_headers
 from workflow import policy
 from workflow.api.projects import examples
 from workflow.api.projects.serializers import (
@@ -32,13 +32,6 @@ from workflow.selectors import projects as selectors
 from workflow.services import bootstrap
 from workflow.services import projects as project_service
 
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag you hold; if it is still current the answer is 304 with no body.",
-)
-NOT_MODIFIED = OpenApiResponse(description="Not modified.")
 WRITE_REFUSAL = "Only organization admins create or change projects and deliverables."
 
 BROWSABLE_FORMS = {

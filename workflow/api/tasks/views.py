@@ -1,6 +1,6 @@
 import functools
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -11,7 +11,7 @@ from config.api.actions import ActionBodyTemplate, act_on, allowed_now, replay_h
 from config.api.conditional import conditional_get, versioned_response
 from config.api.pagination import page_of
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
-from config.api.schema import Problem, response_headers
+from config.api.schema import IF_NONE_MATCH, Problem, response_headers
 from workflow import actions, policy
 from workflow.api.tasks import examples
 from workflow.api.tasks.filters import TaskFilter
@@ -24,13 +24,6 @@ from workflow.api.tasks.serializers import (
 from workflow.models import Deliverable, Task
 from workflow.selectors import tasks as selectors
 from workflow.services import tasks as task_service
-
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag you hold; if it is still current the answer is 304 with no body.",
-)
 
 BROWSABLE_FORMS = {("actions", "POST"): ActionBodyTemplate}
 

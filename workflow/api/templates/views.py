@@ -1,5 +1,5 @@
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,7 +15,14 @@ from config.api.conditional import (
 from config.api.idempotency import idempotent
 from config.api.parsing import parse
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
-from config.api.schema import IF_MATCH, Problem, ValidationProblem, response_headers
+from config.api.schema import (
+    IF_MATCH,
+    IF_NONE_MATCH,
+    NOT_MODIFIED,
+    Problem,
+    ValidationProblem,
+    response_headers,
+)
 from workflow import policy
 from workflow.api.templates import examples
 from workflow.api.templates.serializers import (
@@ -28,13 +35,6 @@ from workflow.models import ProcessTemplate, TemplateVersion
 from workflow.selectors import templates as selectors
 from workflow.services import templates as template_service
 
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match",
-    str,
-    OpenApiParameter.HEADER,
-    description="An ETag you hold; if it is still current the answer is 304 with no body.",
-)
-NOT_MODIFIED = OpenApiResponse(description="Not modified.")
 WRITE_REFUSAL = "Only admins can change process templates; every member can read them."
 PUBLISHED = OpenApiResponse(
     Problem, description="The version is published or retired, and never changes."
