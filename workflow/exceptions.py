@@ -63,7 +63,20 @@ class InvalidTemplateVersion(ApplicationError):
     problem_type = types.VALIDATION_ERROR
 
 
+DELIVERABLE_EXISTS = types.register(
+    types.ProblemType(
+        "deliverable-exists",
+        409,
+        "The project already has a deliverable with this reference",
+        "An external reference names one deliverable of a project. `deliverable_id` is the one "
+        "that has it — perhaps started by an earlier try of this very request.",
+        "Read that deliverable; send an `Idempotency-Key` with starts so a retry replays the "
+        "first answer instead.",
+    )
+)
+
+
 class DuplicateReference(ApplicationError):
     """Another deliverable of the project already has this external reference."""
 
-    problem_type = types.VALIDATION_ERROR
+    problem_type = DELIVERABLE_EXISTS

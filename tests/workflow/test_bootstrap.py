@@ -210,12 +210,12 @@ def test_a_start_writes_one_event_and_one_outbox_message_with_the_counts(organiz
 
 def test_a_reference_already_used_in_the_project_is_refused(organization, admin):
     project = project_with(organization)
-    start(project, admin, external_reference="PO-1001")
+    first = start(project, admin, external_reference="PO-1001")
 
     with pytest.raises(DuplicateReference) as refused:
         start(project, admin, external_reference="PO-1001")
 
-    assert refused.value.extensions["errors"][0]["pointer"] == "/external_reference"
+    assert refused.value.extensions["deliverable_id"] == first.pk
     assert Deliverable.objects.count() == 1
     assert Task.objects.count() == 5
     start(project_with(organization), admin, external_reference="PO-1001")  # another project

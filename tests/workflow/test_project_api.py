@@ -145,13 +145,14 @@ def test_starting_a_deliverable_honours_the_idempotency_key(admin, project):
     assert Task.objects.count() == len(GARMENT_NODES)
 
 
-def test_a_reference_used_twice_in_a_project_is_422(admin, project):
-    start(admin, project)
+def test_a_reference_used_twice_in_a_project_is_409_naming_the_deliverable(admin, project):
+    first = start(admin, project).json()
 
     response = start(admin, project)
 
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["pointer"] == "/external_reference"
+    assert response.status_code == 409
+    assert response.json()["type"].endswith("/problems/deliverable-exists")
+    assert response.json()["deliverable_id"] == first["id"]
     assert Deliverable.objects.count() == 1
 
 

@@ -126,7 +126,7 @@ def start_deliverable(
 
 
 def _insert(deliverable: Deliverable) -> None:
-    """Save a new deliverable; a reference already used in the project is a 422."""
+    """Save a new deliverable; a reference already used in the project is a 409."""
     if not deliverable.external_reference:
         deliverable.save(force_insert=True)
         return
@@ -136,9 +136,13 @@ def _insert(deliverable: Deliverable) -> None:
     except IntegrityError:
         # The only constraint this insert can break: the rows it points at were just read.
         reference = deliverable.external_reference
-        detail = f'Another deliverable of this project has the reference "{reference}".'
-        error = {"pointer": "/external_reference", "detail": detail, "code": "unique"}
-        raise DuplicateReference(detail, errors=[error]) from None
+        existing = Deliverable.objects.get(
+            project_id=deliverable.project_id, external_reference=reference
+        )
+        raise DuplicateReference(
+            f'Deliverable {existing.pk} of this project has the reference "{reference}".',
+            deliverable_id=existing.pk,
+        ) from None
 
 
 def copy_in_database(deliverable: Deliverable, *, created_by_id: int | None, now) -> dict:

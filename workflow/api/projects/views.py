@@ -171,7 +171,13 @@ class ProjectViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         request=DeliverableCreateIn,
         examples=[examples.START_DELIVERABLE, examples.DELIVERABLE],
         responses={
-            201: OpenApiResponse(DeliverableOut, description="Started; `Location` and `ETag` set.")
+            201: OpenApiResponse(DeliverableOut, description="Started; `Location` and `ETag` set."),
+            409: OpenApiResponse(
+                Problem,
+                description="The reference names a deliverable the project has "
+                "(`deliverable-exists`, with `deliverable_id`), or a request with the same "
+                "Idempotency-Key is still running.",
+            ),
         },
     )
     @response_headers({201: ("ETag", "Location")})
