@@ -72,6 +72,11 @@ class ActionCatalog:
     def __contains__(self, name: object) -> bool:
         return name in self.specs
 
+    @property
+    def roles(self) -> frozenset[str]:
+        """Every role that may take at least one of the actions."""
+        return frozenset().union(*(spec.roles for spec in self.specs.values()))
+
     def allowed(self, aggregate, principal: Principal) -> list[str]:
         """The actions the principal may take on the aggregate now."""
         return [

@@ -26,7 +26,7 @@ def task_snapshot(task: Task) -> dict:
 
 
 def task_event(event_type: str, task: Task, *, actor: str, **details) -> dict:
-    """The outbox.emit() arguments for a task event; a deliverable's tasks share its order."""
+    """The outbox.emit() arguments for a task event (delivered in order per task)."""
     return {
         "organization_id": task.organization_id,
         "event_type": event_type,

@@ -154,8 +154,9 @@ def test_a_status_changed_around_the_services_is_history_drift_repaired_by_a_rec
     assert OutboxMessage.objects.filter(
         event_type="task.status_changed", aggregate_id=str(cut.pk), payload__action="repair_record"
     ).exists()
-    # With cut done, its dependents are found free in the same run.
+    # Recording cut done frees its dependents as any completion would.
     assert status(garment["sew"]) == status(garment["embroider"]) == S.READY
+    assert TaskEvent.objects.filter(task=garment["sew"], action="unblock").exists()
     assert_the_database_accepts_the_changes()
 
 

@@ -170,7 +170,7 @@ class DeliverableAdmin(ServiceAdmin):
         return [TaskInline, DeliverableEventInline] if obj else []
 
     def has_change_permission(self, request, obj=None) -> bool:
-        # Its status moves with its tasks and sign-off; there is nothing to edit by hand.
+        # Its status moves only through sign-off (quality control); nothing is edited by hand.
         return obj is None and super().has_change_permission(request)
 
     def save_model(self, request, obj, form, change) -> None:

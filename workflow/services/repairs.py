@@ -14,6 +14,7 @@ from workflow import events
 from workflow.checks import Finding, Problem, history_drift, last_event
 from workflow.models import Task, TaskEvent
 from workflow.models.tasks import SETTLED_STATUSES
+from workflow.services import dependencies
 
 REASON = {"reason": "workflow_check"}
 SAVED_FIELDS = ["status", "version", "updated_at"]
@@ -92,6 +93,11 @@ def record_task_drift(*, task_id: int) -> Task | None:
                 details=payload,
             )
         )
+        # Nor did its dependents: they follow the recorded status as after any change.
+        if task.status in SETTLED_STATUSES:
+            dependencies.release_dependents(task, None)
+        elif task.status == Task.Status.REOPENED:
+            dependencies.hold_back_dependents(task, None, REASON["reason"])
     return task
 
 

@@ -12,7 +12,7 @@ from config.api.conditional import conditional_get, versioned_response
 from config.api.pagination import page_of
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
 from config.api.schema import IF_NONE_MATCH, Problem, response_headers
-from workflow import actions, policy
+from workflow import actions
 from workflow.api.tasks import examples
 from workflow.api.tasks.filters import TaskFilter
 from workflow.api.tasks.serializers import (
@@ -37,8 +37,9 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Tasks of the caller's organization; their status changes only through actions."""
 
     permission_classes = [IsOrganizationMember, RoleMayWrite]
-    write_roles = policy.WORK
-    write_refusal = "Only agents and admins act on tasks; your role may read them."
+    # The catalog says which role may take which action; this only turns away who may take none.
+    write_roles = actions.ACTIONS.roles
+    write_refusal = "Your role may read tasks but take no action on them."
     action_catalog = actions.ACTIONS
     serializer_class = TaskOut
     queryset = Task.objects.none()  # typed placeholder for the schema; see get_queryset
