@@ -36,7 +36,7 @@ class ActionSpec:
     roles: frozenset[str]
     payload_fields: tuple[str, ...] = ()
     transition: str | None = "__name__"
-    # For an action that is not a transition: whether the aggregate's state allows it.
+    # What else the aggregate's state must allow (for an action that is no transition, all of it).
     available: Callable[[Any], bool] | None = None
     summary: str = ""
     example: dict = field(default_factory=dict)
@@ -47,8 +47,8 @@ class ActionSpec:
 
     def possible(self, aggregate) -> bool:
         """Whether the aggregate's state allows the action, whoever asks."""
-        if self.method is not None:
-            return can_proceed(getattr(aggregate, self.method))
+        if self.method is not None and not can_proceed(getattr(aggregate, self.method)):
+            return False
         return self.available is None or self.available(aggregate)
 
     def body_example(self) -> dict:

@@ -2,7 +2,8 @@
 
 from config.actions import ActionCatalog, ActionSpec
 from workflow import policy
-from workflow.models import Task
+from workflow.models import Task, TaskDependency
+from workflow.models.tasks import SETTLED_STATUSES
 
 
 def _assignable(task: Task) -> bool:
@@ -11,6 +12,15 @@ def _assignable(task: Task) -> bool:
 
 def _unassignable(task: Task) -> bool:
     return task.is_open and task.assigned_to_id is not None
+
+
+def _nothing_upstream_open(task: Task) -> bool:
+    """Reopened or reworked work waits, too, while a task it depends on is being redone."""
+    return not (
+        TaskDependency.objects.filter(task=task)
+        .exclude(depends_on__status__in=SETTLED_STATUSES)
+        .exists()
+    )
 
 
 ACTIONS = ActionCatalog(
@@ -37,7 +47,13 @@ ACTIONS = ActionCatalog(
             summary="Unassign",
             example={"expected_version": 4},
         ),
-        ActionSpec("start", policy.WORK, summary="Start work", example={"expected_version": 2}),
+        ActionSpec(
+            "start",
+            policy.WORK,
+            available=_nothing_upstream_open,
+            summary="Start work",
+            example={"expected_version": 2},
+        ),
         ActionSpec(
             "submit",
             policy.WORK,

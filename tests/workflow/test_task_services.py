@@ -12,6 +12,7 @@ from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory
 from tests.concurrency import run_concurrently
 from tests.workflow.factories import deliverable_with_tasks, project_with, template_version
+from workflow.actions import ACTIONS
 from workflow.exceptions import InvalidAssignee, TaskBlocked
 from workflow.models import Task, TaskDependency, TaskEvent
 from workflow.services.bootstrap import start_deliverable
@@ -199,6 +200,8 @@ def test_reopened_work_waits_while_its_upstream_is_being_redone(garment, admin):
 
     with pytest.raises(TaskBlocked):
         act(garment["sew"], "start", admin)
+    sew = Task.objects.get(pk=garment["sew"].pk)
+    assert "start" not in ACTIONS.allowed(sew, admin)
     finish(garment["cut"], admin)
     act(garment["sew"], "start", admin)
 

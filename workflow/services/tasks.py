@@ -3,6 +3,7 @@
 from uuid import UUID
 
 from django.utils import timezone
+from django_fsm import can_proceed
 
 import outbox
 from accounts.selectors import holds_role
@@ -67,7 +68,7 @@ class TaskActions(AggregateActions):
 
     def refuse(self, task: Task, request: ActionRequest) -> None:
         # Reopened or reworked work waits too while something upstream is being redone.
-        startable = task.status == Task.Status.BLOCKED or self.catalog["start"].possible(task)
+        startable = task.status == Task.Status.BLOCKED or can_proceed(task.start)
         if request.action == "start" and startable and (blockers := blockers_of(task)):
             names = ", ".join(f"{b['node_key']} ({b['status']})" for b in blockers)
             raise TaskBlocked(
