@@ -4,4 +4,5 @@ urlpatterns = [
     path("", include("workflow.api.templates.urls")),
     path("", include("workflow.api.projects.urls")),
     path("", include("workflow.api.tasks.urls")),
+    path("", include("workflow.api.dashboard.urls")),
 ]
