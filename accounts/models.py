@@ -74,6 +74,8 @@ class Membership(models.Model):
         Organization, on_delete=models.PROTECT, related_name="memberships"
     )
     role = models.CharField(max_length=20, choices=Role.choices)
+    # How many tasks the member can hold allocated over any one moment.
+    capacity = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     # A removed member keeps the row, so history still names them; adding them again clears it.
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -83,6 +85,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["user", "organization"], name="membership_unique"),
             models.CheckConstraint(
                 condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(capacity__gte=1), name="membership_capacity_positive"
             ),
         ]
 

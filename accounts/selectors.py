@@ -53,3 +53,14 @@ def describe_principal(principal: Principal) -> dict:
         "organization": Organization.objects.get(pk=principal.organization_id),
         "role": principal.role,
     }
+
+
+def capacity_of(organization_id: int, user_id) -> int:
+    """How many tasks the current member can hold at one moment (0: not a member)."""
+    capacity = (
+        current_memberships()
+        .filter(organization_id=organization_id, user_id=user_id)
+        .values_list("capacity", flat=True)
+        .first()
+    )
+    return capacity or 0

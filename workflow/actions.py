@@ -29,12 +29,15 @@ ACTIONS = ActionCatalog(
         ActionSpec(
             "assign",
             policy.WORK,
-            ("assign_to",),
+            ("assign_to", "window"),
             transition=None,
             available=_assignable,
             summary="Assign to a member",
             example={
-                "payload": {"assign_to": 7},
+                "payload": {
+                    "assign_to": 7,
+                    "window": {"start": "2026-12-07T08:00:00Z", "end": "2026-12-09T17:00:00Z"},
+                },
                 "expected_version": 3,
                 "client_event_id": "0b7e4c1a-8a55-4c1e-9f0e-5d8f2b1c3a90",
             },

@@ -80,3 +80,20 @@ class DuplicateReference(ApplicationError):
     """Another deliverable of the project already has this external reference."""
 
     problem_type = DELIVERABLE_EXISTS
+
+
+ALLOCATION_CONFLICT = types.register(
+    types.ProblemType(
+        "allocation-conflict",
+        409,
+        "The member has no capacity left over that window",
+        "A member holds at most `capacity` tasks at any moment. `clashes` lists the tasks already "
+        "allocated to them over windows that overlap the one asked for.",
+        "Choose another window or another member, release one of the clashing tasks, or raise "
+        "the member's capacity.",
+    )
+)
+
+
+class AllocationConflict(ApplicationError):
+    problem_type = ALLOCATION_CONFLICT

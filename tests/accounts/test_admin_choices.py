@@ -142,6 +142,7 @@ def test_staff_add_people_only_into_their_organizations(client, mine, theirs):
                 "memberships-INITIAL_FORMS": 0,
                 "memberships-0-organization": organization.pk,
                 "memberships-0-role": Role.AGENT,
+                "memberships-0-capacity": 1,
             },
         )
 
@@ -196,6 +197,7 @@ def post_user_with_role(client, user, membership, role: str):
             "memberships-0-user": user.pk,
             "memberships-0-organization": membership.organization_id,
             "memberships-0-role": role,
+            "memberships-0-capacity": membership.capacity,
         },
     )
 

@@ -31,6 +31,9 @@ class TaskEventInline(ReadOnlyInline):
     ordering = ["-version_after"]
 
 
+WINDOW_FIELDS = ("window_start", "window_end")
+
+
 class TaskActionForm(forms.Form):
     """One action's button: the version shown and the action's payload, as the API takes it."""
 
@@ -42,12 +45,16 @@ class TaskActionForm(forms.Form):
         validators=[validate_text],
         widget=forms.TextInput(attrs={"placeholder": "reason"}),
     )
+    # The optional allocation window of `assign` (either end may stay open).
+    window_start = forms.DateTimeField(required=False, label="from")
+    window_end = forms.DateTimeField(required=False, label="until")
 
     def __init__(self, *args, task: Task, action: str, **kwargs) -> None:
         super().__init__(*args, auto_id=f"id_{action}_%s", **kwargs)
         self.payload_fields = actions.ACTIONS[action].payload_fields
+        wanted = {*self.payload_fields, *(WINDOW_FIELDS if "window" in self.payload_fields else ())}
         for name in [name for name in self.fields if name != "expected_version"]:
-            if name not in self.payload_fields:
+            if name not in wanted:
                 del self.fields[name]
         if "assign_to" in self.fields:
             self.fields["assign_to"].choices = [("", "a member…"), *assignees(task)]
@@ -57,11 +64,21 @@ class TaskActionForm(forms.Form):
     def takes(cls, action: str) -> bool:
         """Whether the form has a field for each payload field of the action."""
         return action in actions.ACTIONS and all(
-            name in cls.base_fields for name in actions.ACTIONS[action].payload_fields
+            name in cls.base_fields or name == "window"  # the window is its two ends
+            for name in actions.ACTIONS[action].payload_fields
         )
 
     def payload(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.payload_fields}
+        payload = {
+            name: self.cleaned_data[name] for name in self.payload_fields if name != "window"
+        }
+        start, end = (self.cleaned_data.get(name) for name in WINDOW_FIELDS)
+        if start or end:  # as the API stores a window, so the history reads the same
+            payload["window"] = {
+                "start": start.isoformat() if start else None,
+                "end": end.isoformat() if end else None,
+            }
+        return payload
 
 
 def assignees(task: Task) -> list[tuple[int, str]]:

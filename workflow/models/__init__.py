@@ -1,3 +1,4 @@
+from workflow.models.allocations import Allocation
 from workflow.models.projects import Deliverable, DeliverableEvent, Project, ProjectEvent
 from workflow.models.tasks import Task, TaskDependency, TaskEvent
 from workflow.models.templates import (
@@ -9,6 +10,7 @@ from workflow.models.templates import (
 )
 
 __all__ = [
+    "Allocation",
     "Deliverable",
     "DeliverableEvent",
     "ProcessTemplate",

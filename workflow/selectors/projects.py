@@ -35,6 +35,12 @@ def list_deliverables_for(organization_id: int) -> QuerySet[Deliverable]:
     )
 
 
+def state_tag(deliverable: Deliverable) -> int:
+    """The ETag of anything shown about a deliverable's tasks, read `list_deliverables_for`."""
+    # The deliverable's version plus every task's version: any change of either raises it.
+    return deliverable.version + deliverable.task_changes
+
+
 def list_deliverables_of(project: Project) -> QuerySet[Deliverable]:
     return list_deliverables_for(project.organization_id).filter(project=project)
 

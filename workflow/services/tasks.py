@@ -15,7 +15,7 @@ from workflow import actions, events, policy
 from workflow.exceptions import InvalidAssignee, TaskBlocked
 from workflow.models import Task, TaskDependency, TaskEvent
 from workflow.models.tasks import SETTLED_STATUSES
-from workflow.services import dependencies
+from workflow.services import allocations, dependencies
 
 SAVED_FIELDS = (
     "status",
@@ -82,10 +82,17 @@ class TaskActions(AggregateActions):
         if request.action == "assign":
             task.assigned_to_id = _validated_assignee(task, request.payload["assign_to"])
             task.assigned_at = now
+            window = allocations.Window.from_payload(request.payload.get("window"))
+            allocations.allocate(
+                task, user_id=task.assigned_to_id, window=window, actor=request.actor, at=now
+            )
         elif request.action == "unassign":
             task.assigned_to_id = task.assigned_at = None
+            allocations.release(task, now)
         else:
             getattr(task, self.catalog[request.action].method)(at=now)
+            if task.status in SETTLED_STATUSES:  # finished or dropped work holds nobody
+                allocations.release(task, now)
         return done
 
     def record(self, task, request, from_status, done) -> TaskEvent:

@@ -223,5 +223,5 @@ class DeliverableViewSet(viewsets.GenericViewSet):
     def retrieve(self, request: Request, pk: str) -> Response:
         deliverable = self.get_object()
         # The representation counts its tasks' statuses, so their changes are in its tag.
-        state = deliverable.version + deliverable.task_changes
-        return conditional_get(request, state, lambda: DeliverableOut(deliverable).data)
+        tag = selectors.state_tag(deliverable)
+        return conditional_get(request, tag, lambda: DeliverableOut(deliverable).data)

@@ -63,7 +63,27 @@ class TaskOut(Representation):
         return open_blocker_ids(task)
 
 
+class AllocationWindowIn(serializers.Serializer):
+    """When the member works on the task; either end may stay open."""
+
+    start = serializers.DateTimeField(required=False, allow_null=True)
+    end = serializers.DateTimeField(required=False, allow_null=True)
+
+    def to_internal_value(self, data) -> dict:
+        window = super().to_internal_value(data)
+        start, end = window.get("start"), window.get("end")
+        if start and end and end <= start:
+            raise serializers.ValidationError({"end": "The window must end after it starts."})
+        # As the task's history stores it, so a replay compares equal.
+        return {edge: moment.isoformat() if moment else None for edge, moment in window.items()}
+
+
 PAYLOAD_FIELDS = {
+    "window": lambda action: AllocationWindowIn(
+        required=False,
+        help_text="Optional: when the member holds the task. No window means all the time; a "
+        "member holds at most their capacity of tasks over any moment.",
+    ),
     "assign_to": lambda action: serializers.IntegerField(
         min_value=1,
         max_value=MAX_ID,

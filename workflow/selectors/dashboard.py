@@ -1,0 +1,223 @@
+"""The dashboard and the task graph of a deliverable, scheduled from now, in three queries.
+
+One query reads the deliverable with its task counts and state tag (`list_deliverables_for`),
+one its tasks as tuples, one its dependencies as id pairs; everything else is computed here,
+so the cost in queries is the same for five tasks or five thousand.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from workflow.graph import ZERO, Edge, Node, critical_path, schedule
+from workflow.models import Deliverable, Task, TaskDependency
+from workflow.models.tasks import SETTLED_STATUSES
+
+S = Task.Status
+TASK_COLUMNS = (
+    "id",
+    "node_key",
+    "title",
+    "status",
+    "assigned_to_id",
+    "assigned_to__email",
+    "assigned_to__full_name",
+    "planned_duration",
+    "planned_finish",
+    "actual_finish",
+    "stale",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """The columns of a task the dashboard reads, in TASK_COLUMNS order."""
+
+    id: int
+    node_key: str
+    title: str
+    status: str
+    assigned_to_id: int | None
+    assignee_email: str | None
+    assignee_name: str | None
+    planned_duration: timedelta
+    planned_finish: datetime | None
+    actual_finish: datetime | None
+    stale: bool
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in SETTLED_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPlan:
+    """Where a task stands in the schedule of the remaining work; None for settled tasks."""
+
+    task: TaskRow
+    projected_start: datetime | None
+    projected_finish: datetime | None
+    slack: timedelta | None
+    critical: bool
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedTask:
+    task: TaskRow
+    open_blockers: list[TaskRow]
+
+
+@dataclass(frozen=True, slots=True)
+class AssigneeLoad:
+    """The open work of one assignee; `assignee_id` None gathers the unassigned tasks."""
+
+    assignee_id: int | None
+    email: str | None
+    full_name: str | None
+    open_tasks: int
+    planned_duration_left: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverableGraph:
+    """The tasks and dependencies of a deliverable, each task planned from `as_of`."""
+
+    deliverable: Deliverable
+    as_of: datetime
+    tasks: list[TaskRow]
+    edges: list[tuple[int, int]]
+    plans: dict[int, TaskPlan]
+    critical_path: list[TaskPlan]
+    projected_finish: datetime | None
+
+    @property
+    def nodes(self) -> list[TaskPlan]:
+        return [self.plans[task.id] for task in self.tasks]
+
+    @property
+    def edge_links(self) -> list[dict[str, int]]:
+        return [{"task": task, "depends_on": blocker} for task, blocker in self.edges]
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    graph: DeliverableGraph
+    percent_complete_by_count: float
+    percent_complete_by_duration: float
+    blocked: list[BlockedTask]
+    stale: list[TaskRow]
+    overdue: list[TaskRow]
+    load: list[AssigneeLoad]
+
+    @property
+    def deliverable(self) -> Deliverable:
+        return self.graph.deliverable
+
+
+def read_graph(deliverable: Deliverable, now: datetime) -> DeliverableGraph:
+    """Read the tasks and dependencies of `deliverable` (two queries) and plan them from `now`."""
+    rows = Task.objects.filter(deliverable=deliverable).order_by("id").values_list(*TASK_COLUMNS)
+    tasks = [TaskRow(*row) for row in rows]
+    edges = list(
+        TaskDependency.objects.filter(task__deliverable=deliverable)
+        .order_by("task_id", "depends_on_id")
+        .values_list("task_id", "depends_on_id")
+    )
+    plans, chain, finish = _plan(tasks, edges, now)
+    return DeliverableGraph(deliverable, now, tasks, edges, plans, chain, finish)
+
+
+def dashboard_of(graph: DeliverableGraph) -> Dashboard:
+    """Compute the figures of the dashboard from a graph read by `read_graph` (no queries)."""
+    # Cancelled work was never going to be done: it counts neither as done nor as to do.
+    counted = [task for task in graph.tasks if task.status != S.CANCELLED]
+    done = [task for task in counted if task.status == S.DONE]
+    open_tasks = [task for task in graph.tasks if task.is_open]
+    return Dashboard(
+        graph=graph,
+        percent_complete_by_count=_percent(len(done), len(counted)),
+        percent_complete_by_duration=_percent(_duration(done), _duration(counted)),
+        blocked=_blocked(graph),
+        stale=[task for task in graph.tasks if task.stale],
+        overdue=sorted(
+            (
+                task
+                for task in open_tasks
+                if task.planned_finish is not None and task.planned_finish < graph.as_of
+            ),
+            key=lambda task: (task.planned_finish, task.id),
+        ),
+        load=_load(open_tasks),
+    )
+
+
+def _plan(
+    tasks: list[TaskRow], edges: list[tuple[int, int]], now: datetime
+) -> tuple[dict[int, TaskPlan], list[TaskPlan], datetime | None]:
+    """A forward and backward pass over the open tasks, as offsets from `now`.
+
+    Settled tasks are left out: a done task finished at its actual_finish, which is in the
+    past, and a cancelled one holds nothing back, so neither delays an open task past `now`.
+    """
+    open_ids = {task.id for task in tasks if task.is_open}
+    nodes = [Node(str(task.id), task.planned_duration) for task in tasks if task.id in open_ids]
+    open_edges = [
+        Edge(str(task), str(blocker))
+        for task, blocker in edges
+        if task in open_ids and blocker in open_ids
+    ]
+    offsets = schedule(nodes, open_edges)
+    plans = {}
+    for task in tasks:
+        offset = offsets.get(str(task.id))
+        if offset is None:
+            plans[task.id] = TaskPlan(task, None, task.actual_finish, None, False)
+        else:
+            start, finish = now + offset.earliest_start, now + offset.earliest_finish
+            plans[task.id] = TaskPlan(task, start, finish, offset.slack, offset.critical)
+    chain = [plans[int(key)] for key in critical_path(nodes, open_edges)]
+    finishes = [plan.projected_finish for plan in plans.values() if plan.task.status != S.CANCELLED]
+    return plans, chain, max(filter(None, finishes), default=None)
+
+
+def _blocked(graph: DeliverableGraph) -> list[BlockedTask]:
+    by_id = {task.id: task for task in graph.tasks}
+    open_blockers: defaultdict[int, list[TaskRow]] = defaultdict(list)
+    for task, blocker in graph.edges:
+        if by_id[blocker].is_open:
+            open_blockers[task].append(by_id[blocker])
+    return [
+        BlockedTask(task, open_blockers[task.id])
+        for task in graph.tasks
+        if task.status == S.BLOCKED
+    ]
+
+
+def _load(open_tasks: list[TaskRow]) -> list[AssigneeLoad]:
+    """Open tasks and their planned duration per assignee, the most loaded first."""
+    by_assignee: defaultdict[int | None, list[TaskRow]] = defaultdict(list)
+    for task in open_tasks:
+        by_assignee[task.assigned_to_id].append(task)
+    loads = [
+        AssigneeLoad(
+            assignee_id=assignee_id,
+            email=tasks[0].assignee_email,
+            full_name=tasks[0].assignee_name,
+            open_tasks=len(tasks),
+            planned_duration_left=_duration(tasks),
+        )
+        for assignee_id, tasks in by_assignee.items()
+    ]
+    return sorted(
+        loads,
+        key=lambda load: (load.assignee_id is None, -load.planned_duration_left, load.assignee_id),
+    )
+
+
+def _duration(tasks: list[TaskRow]) -> timedelta:
+    return sum((task.planned_duration for task in tasks), ZERO)
+
+
+def _percent(part: float | timedelta, whole: float | timedelta) -> float:
+    """`part` of `whole` in percent, to one decimal; 0 when there is nothing to measure."""
+    return round(100 * part / whole, 1) if whole else 0.0

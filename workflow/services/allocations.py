@@ -1,0 +1,95 @@
+"""Allocations: who holds a task over which window, within the member's capacity.
+
+Called by the task use case inside its transaction. The readable refusal comes from here; the
+exclusion constraint of migration 0006 is what holds when transactions race.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.dateparse import parse_datetime
+
+from accounts.selectors import capacity_of
+from config.principal import Principal
+from workflow.exceptions import AllocationConflict
+from workflow.models import Allocation, Task
+
+
+@dataclass(frozen=True)
+class Window:
+    """From `start` to `end`, either open (None): the whole time when both are."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @classmethod
+    def from_payload(cls, window: dict | None) -> "Window":
+        window = window or {}
+        return cls(
+            *(parse_datetime(window[e]) if window.get(e) else None for e in ("start", "end"))
+        )
+
+
+def release(task: Task, at: datetime) -> None:
+    """End the task's open allocation, if it has one."""
+    Allocation.objects.filter(task=task, released_at__isnull=True).update(released_at=at)
+
+
+def _overlapping(user_id: int, window: Window):
+    overlap = Q(released_at__isnull=True, user_id=user_id)
+    if window.start is not None:
+        overlap &= Q(window_end__isnull=True) | Q(window_end__gt=window.start)
+    if window.end is not None:
+        overlap &= Q(window_start__isnull=True) | Q(window_start__lt=window.end)
+    return Allocation.objects.filter(overlap).select_related("task").order_by("slot", "id")
+
+
+def _conflict(task: Task, user_id: int, capacity: int, clashes) -> AllocationConflict:
+    listed = [
+        {
+            "task": {"id": a.task_id, "node_key": a.task.node_key, "title": a.task.title},
+            "window": {
+                "start": a.window_start.isoformat() if a.window_start else None,
+                "end": a.window_end.isoformat() if a.window_end else None,
+            },
+        }
+        for a in clashes
+    ]
+    names = ", ".join(f"{clash['task']['node_key']}" for clash in listed) or "none"
+    return AllocationConflict(
+        f"User {user_id} can hold {capacity} task(s) at once and already holds {names} over "
+        f"that window; {task.node_key} was not assigned.",
+        capacity=capacity,
+        clashes=listed,
+    )
+
+
+def allocate(
+    task: Task, *, user_id: int, window: Window, actor: Principal, at: datetime
+) -> Allocation:
+    """Move the task's allocation to the member, in a free capacity slot over the window."""
+    release(task, at)
+    capacity = capacity_of(task.organization_id, user_id)
+    for _ in range(max(capacity, 1)):
+        clashes = list(_overlapping(user_id, window))
+        free = sorted(set(range(1, capacity + 1)) - {clash.slot for clash in clashes})
+        if not free:
+            break
+        try:
+            with transaction.atomic():
+                return Allocation.objects.create(
+                    organization_id=task.organization_id,
+                    task=task,
+                    user_id=user_id,
+                    slot=free[0],
+                    window_start=window.start,
+                    window_end=window.end,
+                    allocated_by_id=actor.user_id,
+                    allocated_by_label=str(actor),
+                    created_at=at,
+                )
+        except IntegrityError:
+            continue  # a concurrent allocation took that slot first: look again
+    raise _conflict(task, user_id, capacity, _overlapping(user_id, window))
