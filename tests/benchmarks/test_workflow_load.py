@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.roles import Role
+from tests.accounts.factories import MembershipFactory
 from tests.benchmarks.results import record
 from tests.e2e.processes import free_port, running, wait_for
 from tests.helpdesk.factories import TicketFactory
@@ -221,9 +222,13 @@ def latency_summary(runs: list[dict]) -> dict:
 
 
 @pytest.fixture
-def togglers(shipped, organization, issue_key, member):
-    """Per side, one keep-alive client per thread, each owning one aggregate."""
+def togglers(shipped, organization, issue_key):
+    """Per side, one keep-alive client per thread, each owning one aggregate and one assignee."""
     headers = {"Authorization": f"Bearer {issue_key(organization, Role.ADMIN)}"}
+    # One assignee per client, as work is spread in practice: the same assignment on both sides.
+    people = [
+        MembershipFactory(organization=organization, role=Role.AGENT).user for _ in range(CLIENTS)
+    ]
     nodes = [f"step-{index}" for index in range(CLIENTS)]
     tasks = deliverable_with_tasks(organization, template_version(organization, nodes, []))
     tickets = TicketFactory.create_batch(CLIENTS, organization=organization)
@@ -233,16 +238,18 @@ def togglers(shipped, organization, issue_key, member):
             Toggler(
                 client,
                 f"/api/v1/tickets/{ticket.key}/actions",
-                {"assignee": member.pk},
+                {"assignee": person.pk},
                 ticket.version,
             )
-            for client, ticket in zip(clients[:CLIENTS], tickets, strict=True)
+            for client, ticket, person in zip(clients[:CLIENTS], tickets, people, strict=True)
         ],
         "task": [
             Toggler(
-                client, f"/api/v1/tasks/{task.pk}/actions", {"assign_to": member.pk}, task.version
+                client, f"/api/v1/tasks/{task.pk}/actions", {"assign_to": person.pk}, task.version
             )
-            for client, task in zip(clients[CLIENTS:], tasks.tasks.order_by("pk"), strict=True)
+            for client, task, person in zip(
+                clients[CLIENTS:], tasks.tasks.order_by("pk"), people, strict=True
+            )
         ],
     }
     yield sides

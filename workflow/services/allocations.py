@@ -7,7 +7,7 @@ exclusion constraint of migration 0006 is what holds when transactions race.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
@@ -15,6 +15,8 @@ from accounts.selectors import capacity_of
 from config.principal import Principal
 from workflow.exceptions import AllocationConflict
 from workflow.models import Allocation, Task
+
+DEADLOCK_DETECTED = "40P01"
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ def allocate(
     """Move the task's allocation to the member, in a free capacity slot over the window."""
     release(task, at)
     capacity = capacity_of(task.organization_id, user_id)
-    for _ in range(max(capacity, 1)):
+    # Each lost race means another allocation took a slot or two inserts met; a few per slot is
+    # plenty, and the loop ends at once when the member has no slot left.
+    for _ in range(4 * capacity + 4):
         clashes = list(_overlapping(user_id, window))
         free = sorted(set(range(1, capacity + 1)) - {clash.slot for clash in clashes})
         if not free:
@@ -92,4 +96,9 @@ def allocate(
                 )
         except IntegrityError:
             continue  # a concurrent allocation took that slot first: look again
+        except OperationalError as error:
+            # Two inserts checking the constraint against each other wait for each other;
+            # PostgreSQL ends one (in its savepoint only): it looks again like a loser.
+            if getattr(error.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
     raise _conflict(task, user_id, capacity, _overlapping(user_id, window))
