@@ -1,6 +1,8 @@
 """Optimistic concurrency over HTTP: `version` is the ETag; writes carry If-Match."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from rest_framework import status
 from rest_framework.request import Request
@@ -77,6 +79,16 @@ def is_not_modified(request: Request, version: int) -> bool:
 def ensure_version(current_version: int, expected_version: int) -> None:
     if current_version != expected_version:
         raise StaleVersion(current_version)
+
+
+@contextmanager
+def if_match(request: Request) -> Iterator[int]:
+    """Give a write the version If-Match names (428 without one); a stale version becomes 412."""
+    expected = if_match_version(request)
+    try:
+        yield expected
+    except StaleVersion as exc:
+        raise precondition_failed(exc) from None
 
 
 def precondition_failed(exc: StaleVersion) -> PreconditionFailed:

@@ -15,13 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.actions import ActionBodyTemplate, act_on, allowed_now, replay_headers
-from config.api.conditional import (
-    StaleVersion,
-    conditional_get,
-    if_match_version,
-    precondition_failed,
-    versioned_response,
-)
+from config.api.conditional import conditional_get, if_match, versioned_response
 from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
@@ -129,15 +123,13 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def partial_update(self, request: Request, key: str) -> Response:
         ticket = self.get_object()
         changes = parse(TicketUpdateIn, request.data, partial=True)
-        try:
+        with if_match(request) as expected:
             ticket = tickets.update_ticket(
                 ticket_id=ticket.pk,
                 actor=request.auth,
-                expected_version=if_match_version(request),
+                expected_version=expected,
                 changes=changes,
             )
-        except StaleVersion as exc:
-            raise precondition_failed(exc) from None
         return with_etag(selectors.list_tickets_for(ticket.organization_id).get(pk=ticket.pk))
 
     @extend_schema(

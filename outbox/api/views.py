@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.conditional import StaleVersion, etag, if_match_version, precondition_failed
+from config.api.conditional import etag, if_match
 from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
@@ -90,12 +90,10 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def partial_update(self, request: Request, pk: str) -> Response:
         endpoint = self.get_object()
         changes = parse(WebhookUpdateIn, request.data, partial=True)
-        try:
+        with if_match(request) as expected:
             endpoint = webhooks.update_endpoint(
-                endpoint_id=endpoint.pk, expected_version=if_match_version(request), changes=changes
+                endpoint_id=endpoint.pk, expected_version=expected, changes=changes
             )
-        except StaleVersion as exc:
-            raise precondition_failed(exc) from None
         return Response(WebhookOut(endpoint).data, headers={"ETag": etag(endpoint.version)})
 
     @extend_schema(summary="Delete a webhook", responses={204: None})

@@ -5,13 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.conditional import (
-    StaleVersion,
-    conditional_get,
-    if_match_version,
-    precondition_failed,
-    versioned_response,
-)
+from config.api.conditional import conditional_get, if_match, versioned_response
 from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
@@ -113,15 +107,13 @@ class ProjectViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def partial_update(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         changes = parse(ProjectUpdateIn, request.data, partial=True)
-        try:
+        with if_match(request) as expected:
             project = project_service.update_project(
                 project_id=project.pk,
                 actor=request.auth,
-                expected_version=if_match_version(request),
+                expected_version=expected,
                 changes=changes,
             )
-        except StaleVersion as exc:
-            raise precondition_failed(exc) from None
         return project_response(project)
 
     @extend_schema(
@@ -139,15 +131,13 @@ class ProjectViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def upgrade(self, request: Request, pk: str) -> Response:
         project = self.get_object()
         command = parse(ProjectUpgradeIn, request.data)
-        try:
+        with if_match(request) as expected:
             project = project_service.upgrade_project(
                 project_id=project.pk,
                 actor=request.auth,
-                expected_version=if_match_version(request),
+                expected_version=expected,
                 template_version_id=command["template_version"],
             )
-        except StaleVersion as exc:
-            raise precondition_failed(exc) from None
         return project_response(project)
 
     @extend_schema(

@@ -5,13 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.conditional import (
-    StaleVersion,
-    conditional_get,
-    if_match_version,
-    precondition_failed,
-    versioned_response,
-)
+from config.api.conditional import conditional_get, if_match, versioned_response
 from config.api.idempotency import idempotent
 from config.api.parsing import parse
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
@@ -186,15 +180,13 @@ class TemplateVersionViewSet(viewsets.GenericViewSet):
     def update(self, request: Request, pk: str) -> Response:
         version = self.get_object()
         command = parse(TemplateDraftIn, request.data)
-        try:
+        with if_match(request) as expected:
             template_service.save_draft(
                 version_id=version.pk,
                 actor=request.auth,
-                expected_version=if_match_version(request),
+                expected_version=expected,
                 **command,
             )
-        except StaleVersion as exc:
-            raise precondition_failed(exc) from None
         return version_response(version.pk, request.auth.organization_id)
 
     @extend_schema(
@@ -217,14 +209,12 @@ class TemplateVersionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str) -> Response:
         version = self.get_object()
-        try:
+        with if_match(request) as expected:
             template_service.publish_version(
                 version_id=version.pk,
                 actor=request.auth,
-                expected_version=if_match_version(request),
+                expected_version=expected,
             )
-        except StaleVersion as exc:
-            raise precondition_failed(exc) from None
         return version_response(version.pk, request.auth.organization_id)
 
     @extend_schema(
@@ -244,12 +234,10 @@ class TemplateVersionViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, pk: str) -> Response:
         version = self.get_object()
-        try:
+        with if_match(request) as expected:
             template_service.retire_version(
                 version_id=version.pk,
                 actor=request.auth,
-                expected_version=if_match_version(request),
+                expected_version=expected,
             )
-        except StaleVersion as exc:
-            raise precondition_failed(exc) from None
         return version_response(version.pk, request.auth.organization_id)
