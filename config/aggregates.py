@@ -22,6 +22,21 @@ class VersionedAggregate(models.Model):
         abstract = True
 
 
+def history_constraints(aggregate_field: str, *, replayable: bool = True) -> list:
+    """The rules of an aggregate's history: one event per version, and per client_event_id."""
+    per_version = models.UniqueConstraint(
+        fields=[aggregate_field, "version_after"], name=f"{aggregate_field}_event_per_version"
+    )
+    if not replayable:  # written by use cases that take no client_event_id
+        return [per_version]
+    once = models.UniqueConstraint(
+        fields=[aggregate_field, "client_event_id"],
+        condition=models.Q(client_event_id__isnull=False),
+        name=f"{aggregate_field}_client_event_once",
+    )
+    return [once, per_version]
+
+
 class AppendOnly(Exception):
     """Raised when code tries to change or delete a history row."""
 

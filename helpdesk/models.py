@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from config.aggregates import AggregateEvent, VersionedAggregate
+from config.aggregates import AggregateEvent, VersionedAggregate, history_constraints
 from config.api.text import validate_name, validate_text
 from config.storage import PrivateStorage
 from helpdesk.sla import Calendar, CalendarError, guaranteed_business_time, parse_calendar
@@ -208,16 +208,7 @@ class TicketEvent(AggregateEvent):
     changed_fields = models.JSONField(default=list)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["ticket", "client_event_id"],
-                condition=Q(client_event_id__isnull=False),
-                name="ticket_client_event_once",
-            ),
-            models.UniqueConstraint(
-                fields=["ticket", "version_after"], name="ticket_event_per_version"
-            ),
-        ]
+        constraints = history_constraints("ticket")
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.action} → v{self.version_after}"

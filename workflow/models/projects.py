@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from config.aggregates import AggregateEvent, VersionedAggregate
+from config.aggregates import AggregateEvent, VersionedAggregate, history_constraints
 from config.api.text import validate_name
 from workflow.models.templates import TemplateVersion
 
@@ -50,11 +50,7 @@ class ProjectEvent(AggregateEvent):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="events")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["project", "version_after"], name="project_event_per_version"
-            )
-        ]
+        constraints = history_constraints("project", replayable=False)
 
 
 class Deliverable(FSMModelMixin, VersionedAggregate):
@@ -123,8 +119,4 @@ class DeliverableEvent(AggregateEvent):
     deliverable = models.ForeignKey(Deliverable, on_delete=models.PROTECT, related_name="events")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["deliverable", "version_after"], name="deliverable_event_per_version"
-            )
-        ]
+        constraints = history_constraints("deliverable", replayable=False)

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from config.aggregates import AggregateEvent, VersionedAggregate
+from config.aggregates import AggregateEvent, VersionedAggregate, history_constraints
 from config.api.text import validate_name, validate_text
 from config.roles import Role
 from workflow.models.projects import Deliverable
@@ -202,16 +202,7 @@ class TaskEvent(AggregateEvent):
     request_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["task", "client_event_id"],
-                condition=Q(client_event_id__isnull=False),
-                name="task_client_event_once",
-            ),
-            models.UniqueConstraint(
-                fields=["task", "version_after"], name="task_event_per_version"
-            ),
-        ]
+        constraints = history_constraints("task")
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.action} → v{self.version_after}"
