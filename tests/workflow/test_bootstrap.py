@@ -24,8 +24,8 @@ from workflow.models import (
     TemplateTask,
     TemplateVersion,
 )
+from workflow.selectors.templates import NODE_FIELDS
 from workflow.services.bootstrap import (
-    COPIED_FIELDS,
     copy_through_orm,
     start_deliverable,
 )
@@ -143,8 +143,8 @@ def test_each_task_copies_its_template_task_and_is_scheduled_from_the_start(
     tasks = {task.node_key: task for task in deliverable.tasks.select_related("template_task")}
     for task in tasks.values():
         source = task.template_task
-        assert {field: getattr(task, field) for field in COPIED_FIELDS} == {
-            field: getattr(source, field) for field in COPIED_FIELDS
+        assert {field: getattr(task, field) for field in NODE_FIELDS} == {
+            field: getattr(source, field) for field in NODE_FIELDS
         }
         assert (task.organization_id, task.created_by_id) == (organization.pk, admin.user_id)
         assert (task.version, task.attempt, task.stale, task.assigned_to_id) == (1, 1, False, None)
@@ -184,7 +184,7 @@ def test_the_orm_copy_for_the_embedded_database_yields_the_same_rows(
 
     def rows(deliverable):
         columns = ("node_key", "status", "template_task_id", "created_by_id", "planned_start")
-        copied = deliverable.tasks.order_by("id").values_list(*columns, *COPIED_FIELDS)
+        copied = deliverable.tasks.order_by("id").values_list(*columns, *NODE_FIELDS)
         return list(copied), copied_edges(deliverable)
 
     assert rows(through_orm) == rows(in_database)

@@ -27,27 +27,14 @@ from workflow.models import (
     TemplateDependency,
     TemplateTask,
 )
+from workflow.selectors.templates import NODE_FIELDS
 
-# Copied as they are from each template task (COPY_TASKS names the same columns).
-COPIED_FIELDS = (
-    "node_key",
-    "title",
-    "description",
-    "kind",
-    "other_kind_label",
-    "work_kind",
-    "priority",
-    "is_milestone",
-    "requires_qc",
-    "default_role",
-    "planned_duration",
-)
-
-# A task whose template task has a blocker starts `blocked`, the others `ready`: the status is
-# written here because the FSM field is protected, and inserts need no TaskEvent (the database
-# checks only later changes). Planned dates are the start plus the template's CPM offsets (NULL
-# stays NULL). Tasks are inserted in the version's topological order, so every blocker gets a
-# smaller id than its dependents (docs/adr/0023). The CTE returns two counts, not every row.
+# The template task's NODE_FIELDS are copied as they are. A task whose template task has a
+# blocker starts `blocked`, the others `ready`: the status is written here because the FSM
+# field is protected, and inserts need no TaskEvent (the database checks only later changes).
+# Planned dates are the start plus the template's CPM offsets (NULL stays NULL). Tasks are
+# inserted in the version's topological order, so every blocker gets a smaller id than its
+# dependents (docs/adr/0023). The CTE returns two counts, not every row.
 COPY_TASKS = """
 WITH copied AS (
     INSERT INTO workflow_task (
@@ -177,7 +164,7 @@ def copy_through_orm(deliverable: Deliverable, *, created_by_id: int | None, now
     rows = (
         TemplateTask.objects.filter(version_id=version_id)
         .order_by(F("rank").asc(nulls_last=True), "position", "id")
-        .values("id", "earliest_start", "earliest_finish", *COPIED_FIELDS)
+        .values("id", "earliest_start", "earliest_finish", *NODE_FIELDS)
     )
     tasks = Task.objects.bulk_create(
         Task(
@@ -189,7 +176,7 @@ def copy_through_orm(deliverable: Deliverable, *, created_by_id: int | None, now
             planned_finish=_after(start, row["earliest_finish"]),
             status=Task.Status.BLOCKED if row["id"] in waiting else Task.Status.READY,
             created_at=now,
-            **{field: row[field] for field in COPIED_FIELDS},
+            **{field: row[field] for field in NODE_FIELDS},
         )
         for row in rows
     )
