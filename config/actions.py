@@ -142,7 +142,11 @@ class AggregateActions:
         """Record the consequences: outbox messages, follow-up changes of other rows."""
         raise NotImplementedError
 
-    def record(self, aggregate, request: ActionRequest, from_status: str, done: dict):
+    def recorded(self, aggregate, request: ActionRequest) -> dict:
+        """The columns this aggregate's history keeps besides the shared ones."""
+        return {}
+
+    def record(self, aggregate, request: ActionRequest, from_status: str) -> AggregateEvent:
         return self.history.record(
             aggregate,
             action=request.action,
@@ -150,6 +154,7 @@ class AggregateActions:
             from_status=from_status,
             payload=request.payload,
             client_event_id=request.client_event_id,
+            **self.recorded(aggregate, request),
         )
 
     def run(self, pk, request: ActionRequest) -> ActionResult:
@@ -171,6 +176,6 @@ class AggregateActions:
         done = self.perform(aggregate, request)
         aggregate.version += 1
         aggregate.save(update_fields=self.saved_fields)
-        event = self.record(aggregate, request, from_status, done)
+        event = self.record(aggregate, request, from_status)
         self.emit(aggregate, event, request, done)
         return ActionResult(aggregate, event)

@@ -169,18 +169,9 @@ class TicketActions(AggregateActions):
                 sla.resume_clock(ticket, paused_since=paused_since, at=now)
         return done
 
-    def record(self, ticket, request, from_status, done) -> TicketEvent:
-        return TicketEvent.record(
-            ticket,
-            action=request.action,
-            actor=request.actor,
-            from_status=from_status,
-            changed_fields=["assignee"]
-            if self.catalog[request.action].method is None
-            else ["status"],
-            payload=request.payload,
-            client_event_id=request.client_event_id,
-        )
+    def recorded(self, ticket, request) -> dict:
+        transition = self.catalog[request.action].method
+        return {"changed_fields": ["assignee"] if transition is None else ["status"]}
 
     def emit(self, ticket, event, request, done) -> None:
         actor = str(request.actor)

@@ -95,17 +95,11 @@ class TaskActions(AggregateActions):
                 allocations.release(task, now)
         return done
 
-    def record(self, task, request, from_status, done) -> TaskEvent:
-        return TaskEvent.record(
-            task,
-            action=request.action,
-            actor=request.actor,
-            from_status=from_status,
-            payload=request.payload,
-            client_event_id=request.client_event_id,
-            expected_version=request.expected_version,
-            request_id=request_id_var.get() or "",
-        )
+    def recorded(self, task, request) -> dict:
+        return {
+            "expected_version": request.expected_version,
+            "request_id": request_id_var.get() or "",
+        }
 
     def emit(self, task, event, request, done) -> None:
         actor = str(request.actor)
