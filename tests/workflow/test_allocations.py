@@ -5,8 +5,8 @@ from accounts.models import Membership
 from config.roles import Role
 from tests.accounts.factories import MembershipFactory
 from tests.concurrency import run_concurrently
+from tests.workflow.acting import act, finish, principal, tasks_of
 from tests.workflow.factories import deliverable_with_tasks, template_version
-from tests.workflow.test_task_services import act, finish, principal, tasks_of
 from workflow.exceptions import AllocationConflict
 from workflow.models import Allocation, Task, TaskEvent
 
@@ -34,11 +34,6 @@ def worker(organization, capacity: int = 1):
 def assign(task: Task, user, window=None, actor=None, **options):
     payload = {"assign_to": user.pk, **({"window": window} if window else {})}
     return act(task, "assign", actor, payload, **options)
-
-
-@pytest.fixture
-def admin(organization):
-    return principal(organization)
 
 
 def test_capacity_one_refuses_an_overlapping_window_and_accepts_an_adjacent_one(

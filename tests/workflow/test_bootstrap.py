@@ -8,10 +8,7 @@ import pytest
 from django.db.models import F
 from django.utils import timezone
 
-from config.principal import Principal
-from config.roles import Role
 from outbox.models import OutboxMessage
-from tests.accounts.factories import MembershipFactory
 from tests.config.test_embedded import run_embedded
 from tests.workflow.factories import GARMENT_EDGES, project_with, template_version
 from workflow.exceptions import DuplicateReference
@@ -35,12 +32,6 @@ pytestmark = pytest.mark.django_db
 # The savepoint pair (the test's transaction is open), the project, the deliverable, its tasks,
 # their dependencies, the deliverable's start event and the outbox message.
 STATEMENTS = 8
-
-
-@pytest.fixture
-def admin(organization) -> Principal:
-    user = MembershipFactory(organization=organization, role=Role.ADMIN).user
-    return Principal(organization.pk, organization.slug, Role.ADMIN, user_id=user.pk, label="Ada")
 
 
 def acyclic_edges(size: int, count: int, seed: int = 22) -> list[tuple[str, str]]:

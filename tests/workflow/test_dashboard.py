@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from config.roles import Role
 from tests.accounts.factories import OrganizationFactory
+from tests.workflow.acting import act, finish, principal, tasks_of
 from tests.workflow.factories import (
     GARMENT_EDGES,
     GARMENT_NODES,
@@ -14,7 +15,6 @@ from tests.workflow.factories import (
     rewrite_task,
     template_version,
 )
-from tests.workflow.test_task_services import act, finish, principal, tasks_of
 from workflow.models import TaskDependency
 
 HOUR = timedelta(hours=1)

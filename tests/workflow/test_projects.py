@@ -4,10 +4,8 @@ import pytest
 from django.db.models import F
 
 from config.api.conditional import StaleVersion
-from config.principal import Principal
-from config.roles import Role
 from outbox.models import OutboxMessage
-from tests.accounts.factories import MembershipFactory, OrganizationFactory
+from tests.accounts.factories import OrganizationFactory
 from tests.workflow.factories import GARMENT_EDGES, GARMENT_NODES, project_with, template_version
 from workflow.exceptions import InvalidTemplateVersion
 from workflow.models import Project, ProjectEvent, TemplateVersion
@@ -19,12 +17,6 @@ from workflow.services.projects import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin(organization) -> Principal:
-    user = MembershipFactory(organization=organization, role=Role.ADMIN).user
-    return Principal(organization.pk, organization.slug, Role.ADMIN, user_id=user.pk, label="Ada")
 
 
 @pytest.fixture
@@ -148,7 +140,7 @@ def test_an_upgrade_pins_the_newer_version_audits_it_and_emits_an_event(organiza
     message = OutboxMessage.objects.get(event_type="project.upgraded")
     assert (message.aggregate_type, message.aggregate_id) == ("project", str(project.pk))
     assert message.payload["to_template_version"]["number"] == 2
-    assert message.payload["actor"] == "Ada"
+    assert message.payload["actor"] == "admin tester"
 
 
 def test_an_upgrade_affects_only_deliverables_started_afterwards(organization, admin, first):

@@ -6,8 +6,8 @@ from config.roles import Role
 from outbox.models import Notification
 from outbox.services.drain import drain
 from tests.accounts.factories import MembershipFactory
+from tests.workflow.acting import act, finish, principal, tasks_of
 from tests.workflow.factories import deliverable_with_tasks, template_version
-from tests.workflow.test_task_services import act, finish, principal, tasks_of
 
 pytestmark = pytest.mark.django_db
 

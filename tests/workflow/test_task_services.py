@@ -6,69 +6,19 @@ from django.db import IntegrityError, connection, transaction
 
 from config.actions import ClientEventIdReused, InvalidTransition
 from config.api.conditional import StaleVersion
-from config.principal import Principal
 from config.roles import Role
 from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory
 from tests.concurrency import run_concurrently
+from tests.workflow.acting import act, finish, principal, status, tasks_of
 from tests.workflow.factories import deliverable_with_tasks, project_with, template_version
 from workflow.actions import ACTIONS
 from workflow.exceptions import InvalidAssignee, TaskBlocked
 from workflow.models import Task, TaskDependency, TaskEvent
 from workflow.services.bootstrap import start_deliverable
-from workflow.services.tasks import apply_task_action
 from workflow.services.templates import publish_version
 
 S = Task.Status
-
-
-def principal(organization, role=Role.ADMIN, user=None) -> Principal:
-    return Principal(
-        organization.pk,
-        organization.slug,
-        role,
-        user_id=user.pk if user else None,
-        label=f"{role} tester",
-    )
-
-
-def tasks_of(deliverable) -> dict[str, Task]:
-    return {task.node_key: task for task in deliverable.tasks.all()}
-
-
-def act(task: Task, action: str, actor, payload=None, version=None, **options):
-    """Act on `task` from the version given, or from the one it is at now."""
-    if version is None:
-        version = Task.objects.values_list("version", flat=True).get(pk=task.pk)
-    return apply_task_action(
-        task_id=task.pk,
-        actor=actor,
-        action=action,
-        payload=payload or {},
-        expected_version=version,
-        **options,
-    )
-
-
-def finish(task: Task, actor) -> None:
-    act(task, "start", actor)
-    act(task, "complete", actor)
-
-
-@pytest.fixture
-def admin(organization):
-    return principal(organization)
-
-
-@pytest.fixture
-def garment(organization):
-    """cut → sew / embroider → press → pack."""
-    return tasks_of(deliverable_with_tasks(organization))
-
-
-def status(task: Task) -> str:
-    task.refresh_from_db()
-    return task.status
 
 
 def test_tasks_without_blockers_start_ready_and_the_others_blocked(garment):

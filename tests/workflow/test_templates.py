@@ -5,10 +5,10 @@ from django.db import IntegrityError, connection, transaction
 
 from config.actions import InvalidTransition
 from config.api.conditional import StaleVersion
-from config.principal import Principal
 from config.roles import Role
 from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory
+from tests.workflow.acting import principal
 from tests.workflow.factories import template_version
 from workflow.exceptions import InvalidTemplate, TemplateDraftExists, TemplateVersionPublished
 from workflow.models import TemplateTask, TemplateVersion
@@ -18,16 +18,6 @@ DAY = timedelta(days=1)
 # a (2d) → b (3d) → d (1d), and a → c (1d) → d: c may slip two days.
 NODES = [("a", 2), ("b", 3), ("c", 1), ("d", 1)]
 EDGES = [("b", "a"), ("c", "a"), ("d", "b"), ("d", "c")]
-
-
-def principal(organization, user=None) -> Principal:
-    return Principal(
-        organization.pk,
-        organization.slug,
-        Role.ADMIN,
-        user_id=user.pk if user else None,
-        label="Dana Admin",
-    )
 
 
 def nodes(*pairs) -> list[dict]:
@@ -72,11 +62,6 @@ def publish(version, actor) -> TemplateVersion:
     )
 
 
-@pytest.fixture
-def admin(organization):
-    return principal(organization)
-
-
 def test_a_new_template_starts_with_an_empty_draft_numbered_one(admin):
     template = service.create_template(actor=admin, key="garment", name="Garment order")
 
@@ -111,12 +96,12 @@ def test_publishing_stores_each_tasks_schedule_and_the_critical_path(admin):
 
 def test_publishing_records_who_published_and_emits_the_event(organization):
     user = MembershipFactory(organization=organization, role=Role.ADMIN).user
-    actor = principal(organization, user)
+    actor = principal(organization, user=user)
 
     version = publish(draft_with(actor), actor)
 
     version.refresh_from_db(fields=["published_by", "published_by_label", "published_at"])
-    assert (version.published_by, version.published_by_label) == (user, "Dana Admin")
+    assert (version.published_by, version.published_by_label) == (user, "admin tester")
     assert version.published_at is not None
     message = OutboxMessage.objects.get(event_type="template.published")
     assert message.aggregate_id == str(version.pk)

@@ -8,8 +8,8 @@ from django.db import connection
 from django.db.models import F
 
 from outbox.models import OutboxMessage
+from tests.workflow.acting import act, finish, status
 from tests.workflow.factories import deliverable_with_tasks, template_version
-from tests.workflow.test_task_services import act, finish, principal, status, tasks_of
 from workflow.checks import Problem, find_inconsistencies
 from workflow.management.commands.workflow_check import DRIFT_WARNING
 from workflow.models import Task, TaskEvent
@@ -63,17 +63,6 @@ def snapshot() -> dict:
         "events": TaskEvent.objects.count(),
         "messages": OutboxMessage.objects.count(),
     }
-
-
-@pytest.fixture
-def admin(organization):
-    return principal(organization)
-
-
-@pytest.fixture
-def garment(organization):
-    """cut → sew / embroider → press → pack."""
-    return tasks_of(deliverable_with_tasks(organization))
 
 
 @pytest.fixture
