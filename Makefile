@@ -14,7 +14,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.base \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/serviceflow} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install services run test lint schema bench fmt
+.PHONY: help install browser services run test lint schema bench fmt
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve on :$(PORT) with a Celery worker + beat"
@@ -27,6 +27,11 @@ $(CURDIR)/var/tools/bin/uv:
 
 install: $(UV)
 	$(UV) sync --frozen --quiet
+
+# The admin pages are checked in the system's Chromium (a browser a tool downloads cannot be fetched here).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null)
 
 # Start PostgreSQL, Redis and RabbitMQ when they are installed here but not running.
 services:
@@ -55,7 +60,7 @@ lint: install
 schema: install
 	$(TEST_ENV) $(RUN) python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
-test: install services lint schema
+test: install browser services lint schema
 	$(TEST_ENV) $(RUN) pytest -q --ignore=tests/benchmarks
 
 bench: install services
