@@ -207,6 +207,17 @@ SERVER_ERROR = register(
         "Retry later; if it persists, report the `trace_id` of the response.",
     )
 )
+TRANSACTION_CONFLICT = register(
+    ProblemType(
+        "transaction-conflict",
+        503,
+        "The request met a concurrent one and was rolled back",
+        "PostgreSQL ended this request's transaction to let a concurrent one finish (a deadlock "
+        "or a serialization failure). Nothing of it was kept.",
+        "Send the same request again after `Retry-After` seconds, with the same Idempotency-Key "
+        "or client_event_id if it had one.",
+    )
+)
 SERVICE_UNAVAILABLE = register(
     ProblemType(
         "service-unavailable",

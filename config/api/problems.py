@@ -6,6 +6,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.renderers import JSONRenderer
@@ -128,8 +129,18 @@ def _validation_problem(request, exc: drf.ValidationError) -> dict[str, Any]:
     return build_problem(request, types.VALIDATION_ERROR, detail, errors=errors)
 
 
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and was
+# rolled back whole, so the same request may simply be sent again.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
 def problem_for_exception(request, exc: Exception) -> tuple[dict[str, Any], dict[str, str]] | None:
     """Return (body, headers) for a known exception, or None for an unexpected one."""
+    if isinstance(exc, DatabaseError) and getattr(exc.__cause__, "sqlstate", None) in (
+        RETRYABLE_SQLSTATES
+    ):
+        detail = "This request met a concurrent one and was rolled back; nothing was changed."
+        return build_problem(request, types.TRANSACTION_CONFLICT, detail), {"Retry-After": "1"}
     if isinstance(exc, Http404):
         exc = drf.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

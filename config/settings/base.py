@@ -219,6 +219,7 @@ API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
 # Request bodies larger than this are refused (413) before they are read; uploads get their own.
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # the same bound for bodies outside the API
+WORKFLOW_BULK_ACTION_LIMIT = env_int("WORKFLOW_BULK_ACTION_LIMIT", 100)  # tasks per bulk action
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ServiceFlow API",

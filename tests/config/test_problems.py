@@ -118,6 +118,24 @@ def test_crash_is_500_problem_without_internals(path, caplog):
     assert any("simulated failure" in (r.exc_text or "") for r in caplog.records)
 
 
+@pytest.mark.urls("tests.config.failing_urls")
+@pytest.mark.parametrize("sqlstate", ["40P01", "40001"], ids=["deadlock", "serialization"])
+def test_a_transaction_that_lost_a_race_is_503_with_retry_after(sqlstate):
+    client = APIClient(raise_request_exception=False)
+
+    response = client.post(f"/api/v1/lose-race/{sqlstate}")
+
+    assert_problem(response, 503, "transaction-conflict")
+    assert response["Retry-After"] == "1"
+
+
+@pytest.mark.urls("tests.config.failing_urls")
+def test_other_database_errors_stay_500():
+    client = APIClient(raise_request_exception=False)
+
+    assert_problem(client.post("/api/v1/lose-race/23505"), 500, "server-error")
+
+
 def test_html_pages_outside_the_api_keep_django_errors(client):
     response = client.get("/no-such-page")
 

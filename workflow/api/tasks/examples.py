@@ -99,3 +99,76 @@ EVENT_PAGE = OpenApiExample(
     },
     response_only=True,
 )
+
+_BULK_INSTANCE = "/api/v1/deliverables/31/tasks/bulk-actions"
+BULK_START = OpenApiExample(
+    "Start three tasks",
+    value={
+        "action": "start",
+        "tasks": [
+            {"id": 311, "expected_version": 4},
+            {"id": 312, "expected_version": 2},
+            {"id": 313, "expected_version": 1},
+        ],
+    },
+    request_only=True,
+    summary="Each task with the version you read of it",
+)
+BULK_ASSIGN = OpenApiExample(
+    "Assign two tasks to one member",
+    value={
+        "action": "assign",
+        "payload": {"assign_to": 7},
+        "tasks": [{"id": 314, "expected_version": 1}, {"id": 315, "expected_version": 1}],
+    },
+    request_only=True,
+    summary="The payload is the single action's",
+)
+BULK_OUTCOMES = OpenApiExample(
+    "One started, one stale, one blocked",
+    value={
+        "results": [
+            {"id": 311, "outcome": "done", "task": _TASK, "problem": None},
+            {
+                "id": 312,
+                "outcome": "failed",
+                "task": None,
+                "problem": {
+                    "type": "https://serviceflow.example/problems/version-conflict",
+                    "title": "The resource changed since you read it",
+                    "status": 409,
+                    "detail": "The task is at version 3, not 2.",
+                    "instance": _BULK_INSTANCE,
+                    "current_version": 3,
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                },
+            },
+            {
+                "id": 313,
+                "outcome": "failed",
+                "task": None,
+                "problem": {
+                    "type": "https://serviceflow.example/problems/task-blocked",
+                    "title": "The task is waiting for other tasks",
+                    "status": 409,
+                    "detail": "Task press waits for sew (in_progress), embroider (ready); it "
+                    "becomes ready when they are done.",
+                    "instance": _BULK_INSTANCE,
+                    "blockers": [
+                        {"id": 311, "node_key": "sew", "title": "Sew", "status": "in_progress"},
+                        {
+                            "id": 312,
+                            "node_key": "embroider",
+                            "title": "Embroider",
+                            "status": "ready",
+                        },
+                    ],
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                },
+            },
+        ],
+        "succeeded": 1,
+        "failed": 2,
+    },
+    response_only=True,
+)

@@ -1,8 +1,11 @@
+from django.conf import settings
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from config.api.actions import action_forms, allowed_actions_out, required_message
 from config.api.durations import ISODurationField
 from config.api.filters import MAX_ID
+from config.api.schema import Problem
 from config.api.serializers import Representation
 from config.api.text import TextField
 from config.roles import Role
@@ -10,6 +13,7 @@ from workflow.actions import ACTIONS
 from workflow.models import Task, TaskEvent, TaskKind
 from workflow.models.templates import Priority
 from workflow.selectors.tasks import open_blocker_ids
+from workflow.services.bulk_actions import TaskVersion
 
 REASON_MAX_LENGTH = 500
 
@@ -125,3 +129,101 @@ class TaskEventOut(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class BulkTaskEntryIn(serializers.Serializer):
+    """A task of the batch and the version of it you read."""
+
+    id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    expected_version = serializers.IntegerField(
+        min_value=1, help_text="The version you read. Stale: this task fails with 409."
+    )
+
+    def to_internal_value(self, data) -> TaskVersion:
+        entry = super().to_internal_value(data)
+        return TaskVersion(entry["id"], entry["expected_version"])
+
+
+# Body members of a single action that a batch does not take, and what to send instead.
+NOT_IN_A_BATCH = {
+    "expected_version": "Not accepted here: each entry of `tasks` carries its expected_version.",
+    "client_event_id": "Not accepted here: send an Idempotency-Key header to make the batch "
+    "safe to retry.",
+}
+
+
+class BulkTaskActionEnvelope(serializers.Serializer):
+    """What a batch adds to an action's body: the tasks, each with the version read."""
+
+    tasks = serializers.ListField(
+        child=BulkTaskEntryIn(),
+        allow_empty=False,
+        min_length=1,  # allow_empty words the error; min_length puts minItems in the schema
+        max_length=settings.WORKFLOW_BULK_ACTION_LIMIT,
+        help_text="The tasks to act on, each once; the answer lists them in this order.",
+    )
+
+    def validate_tasks(self, entries: list[TaskVersion]) -> list[TaskVersion]:
+        seen: set[int] = set()
+        errors = []
+        for entry in entries:
+            duplicate = entry.task_id in seen
+            seen.add(entry.task_id)
+            errors.append({"id": [f"Task {entry.task_id} is listed twice."]} if duplicate else {})
+        if any(errors):
+            raise serializers.ValidationError(errors, code="duplicate")
+        return entries
+
+    def validate(self, attrs: dict) -> dict:
+        refused = {name: text for name, text in NOT_IN_A_BATCH.items() if name in self.initial_data}
+        if refused:
+            raise serializers.ValidationError(refused, code="not_accepted")
+        return attrs
+
+
+def _bulk_form(name: str, label: str, form: type[serializers.Serializer]) -> type:
+    attrs = {
+        "__doc__": f"The `{name}` action for many tasks.",
+        # A label of its own keeps the OpenAPI enum apart from the single action's.
+        "action": serializers.ChoiceField(choices=[(name, f"{label}, for each task listed")]),
+        **dict.fromkeys(NOT_IN_A_BATCH),  # None removes the single action's own fields
+    }
+    title = form.__name__.removesuffix("TaskAction")
+    return type(f"{title}BulkTaskAction", (BulkTaskActionEnvelope, form), attrs)
+
+
+# Each action's body (its `action` and `payload`, validated as for one task) plus `tasks`.
+BULK_ACTION_FORMS = {
+    name: _bulk_form(name, label, ACTION_FORMS.by_action[name])
+    for name, label in ACTION_FORMS.choices
+}
+BulkTaskActionIn = PolymorphicProxySerializer(
+    component_name="BulkTaskAction",
+    serializers=BULK_ACTION_FORMS,
+    resource_type_field_name="action",
+)
+
+
+@extend_schema_field(Problem)
+class ProblemBody(serializers.JSONField):
+    """A problem as it is, extensions included (a Problem serializer would drop them)."""
+
+
+class BulkTaskResultOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    outcome = serializers.ChoiceField(
+        choices=[("done", "The action was applied"), ("failed", "Nothing changed")]
+    )
+    task = TaskOut(allow_null=True, help_text="The task as the batch left it; null if failed.")
+    problem = ProblemBody(
+        allow_null=True,
+        help_text="Why the task failed, as the single action would have answered; null if done.",
+    )
+
+
+class BulkTaskActionOut(serializers.Serializer):
+    """Every task's outcome, in the order the request listed them."""
+
+    results = BulkTaskResultOut(many=True)
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
