@@ -8,16 +8,17 @@ cannot reach Python's recursion limit.
 
 import heapq
 from collections import defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NamedTuple
 
 ZERO = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    key: str
+    key: Hashable  # a template's node key, or a task's id
     duration: timedelta
 
     def __post_init__(self) -> None:
@@ -26,10 +27,11 @@ class Node:
             raise ValueError(f"Task {self.key!r} has a negative duration.")
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
-    task: str
-    depends_on: str
+class Edge(NamedTuple):
+    """A tuple, not a dataclass: a deliverable's dashboard builds tens of thousands per read."""
+
+    task: Hashable
+    depends_on: Hashable
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,41 +95,47 @@ def problems(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[GraphError]:
     return found
 
 
-def topological_order(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[str]:
-    """Return the node keys blockers first; among ready nodes the earliest in input comes first."""
-    graph = _graph(nodes, edges)
-    return [graph.keys[i] for i in _order(graph, nodes, edges)]
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A graph's order, its CPM schedule, and one critical path, from one pass over the graph."""
+
+    order: list[Hashable]
+    schedules: dict[Hashable, Schedule]
+    critical_path: list[Hashable]
 
 
-def schedule(nodes: Sequence[Node], edges: Sequence[Edge]) -> dict[str, Schedule]:
-    """Return each node's CPM schedule, as offsets from the start of the deliverable."""
+def plan(nodes: Sequence[Node], edges: Sequence[Edge]) -> Plan:
+    """Order and schedule the graph as offsets from the start of the deliverable."""
     graph = _graph(nodes, edges)
     order = _order(graph, nodes, edges)
     earliest_start = _earliest_starts(graph, order)
-    project_finish = max(_finishes(graph, earliest_start), default=ZERO)
+    finish = _finishes(graph, earliest_start)
+    project_finish = max(finish, default=ZERO)
     latest_start = _latest_starts(graph, order, project_finish)
-    result = {}
+    schedules = {}
     for i, key in enumerate(graph.keys):
         slack = latest_start[i] - earliest_start[i]
-        result[key] = Schedule(
+        schedules[key] = Schedule(
             earliest_start=earliest_start[i],
-            earliest_finish=earliest_start[i] + graph.durations[i],
+            earliest_finish=finish[i],
             latest_start=latest_start[i],
             latest_finish=latest_start[i] + graph.durations[i],
             slack=slack,
             critical=slack == ZERO,
         )
-    return result
+    return Plan(
+        order=[graph.keys[i] for i in order],
+        schedules=schedules,
+        critical_path=_critical_path(graph, earliest_start, finish, project_finish),
+    )
 
 
-def critical_path(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[str]:
-    """Return one chain of zero-slack nodes, start node to end node, as long as the project."""
-    graph = _graph(nodes, edges)
+def _critical_path(
+    graph: _Graph, earliest_start: list[timedelta], finish: list[timedelta], project_finish
+) -> list[Hashable]:
+    """One chain of zero-slack nodes, start node to end node, as long as the project."""
     if not graph.keys:
         return []
-    earliest_start = _earliest_starts(graph, _order(graph, nodes, edges))
-    finish = _finishes(graph, earliest_start)
-    project_finish = max(finish)
     # Walk back from an end node that finishes last, always through a blocker that finishes
     # exactly when the current node starts: such a blocker always exists and has zero slack.
     current = next(

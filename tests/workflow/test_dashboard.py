@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_duration
 
 from config.roles import Role
 from tests.accounts.factories import OrganizationFactory
@@ -12,10 +13,12 @@ from tests.workflow.factories import (
     GARMENT_EDGES,
     GARMENT_NODES,
     deliverable_with_tasks,
+    layered_version,
     rewrite_task,
     template_version,
 )
-from workflow.models import TaskDependency
+from workflow.models import Task, TaskDependency
+from workflow.selectors.dashboard import LISTED
 
 HOUR = timedelta(hours=1)
 # The garment graph plus a label task after cut, which the order turns out not to need.
@@ -82,6 +85,7 @@ def test_dashboard_counts_progress_and_trouble_spots_of_a_hand_checked_order(
     ]
     assert named(body["stale"]) == ["embroider"]
     assert named(body["overdue"]) == ["sew"]
+    assert (body["blocked_total"], body["stale_total"], body["overdue_total"]) == (2, 1, 1)
     assert body["load"] == [
         {
             "assignee_id": member.pk,
@@ -137,6 +141,34 @@ def test_graph_holds_every_task_and_dependency_of_the_deliverable(client_for, or
         "press": ("P0DT00H00M00S", True),
         "pack": ("P0DT00H00M00S", True),
     }
+
+
+def test_long_lists_name_the_most_urgent_tasks_and_count_them_all(client_for, organization):
+    deliverable = deliverable_with_tasks(organization, layered_version(organization, LISTED + 30))
+    tasks = list(deliverable.tasks.order_by("id"))
+    for task in tasks[-LISTED - 5 :]:
+        rewrite_task(task, stale=True, planned_finish=timezone.now() - HOUR)
+
+    body = client_for().get(dashboard_url(deliverable)).json()
+    nodes = client_for().get(graph_url(deliverable)).json()["nodes"]
+
+    slack = {node["id"]: parse_duration(node["slack"]) for node in nodes}
+    blocked = [task.pk for task in tasks if task.status == Task.Status.BLOCKED]
+    assert body["blocked_total"] == len(blocked) > LISTED
+    assert [task["id"] for task in body["blocked"]] == sorted(
+        blocked, key=lambda pk: (slack[pk], pk)
+    )[:LISTED]
+    assert (body["stale_total"], body["overdue_total"]) == (LISTED + 5, LISTED + 5)
+    assert len(body["stale"]) == len(body["overdue"]) == LISTED
+
+
+def test_the_task_list_holds_every_overdue_task_the_dashboard_counts(client_for, order):
+    client = client_for()
+    listed = client.get(f"/api/v1/deliverables/{order.pk}/tasks", {"overdue": "true"}).json()
+    others = client.get(f"/api/v1/deliverables/{order.pk}/tasks", {"overdue": "false"}).json()
+
+    assert named(listed["results"]) == named(client.get(dashboard_url(order)).json()["overdue"])
+    assert len(others["results"]) == len(tasks_of(order)) - 1
 
 
 def started(body: dict) -> int:

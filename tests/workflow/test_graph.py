@@ -15,10 +15,8 @@ from workflow.graph import (
     InvalidGraph,
     Node,
     blockers_of,
-    critical_path,
+    plan,
     problems,
-    schedule,
-    topological_order,
 )
 
 HOUR = timedelta(hours=1)
@@ -128,12 +126,12 @@ def test_a_negative_duration_is_refused():
 def test_ready_nodes_are_ordered_as_they_were_given():
     nodes = tasks("press", "cut", "sew", "pack")
 
-    assert topological_order(nodes, then("sew", "press")) == ["cut", "sew", "press", "pack"]
+    assert plan(nodes, then("sew", "press")).order == ["cut", "sew", "press", "pack"]
 
 
 def test_ordering_a_cycle_raises_with_its_problems():
     with pytest.raises(InvalidGraph) as raised:
-        topological_order(tasks("a", "b"), then("a", "b", "a"))
+        plan(tasks("a", "b"), then("a", "b", "a"))
 
     assert isinstance(raised.value, ValueError)
     assert [e.code for e in raised.value.problems] == ["cycle"]
@@ -141,7 +139,7 @@ def test_ordering_a_cycle_raises_with_its_problems():
 
 def test_scheduling_an_unknown_node_raises():
     with pytest.raises(ValueError, match="ghost"):
-        schedule(tasks("a"), [Edge("a", "ghost")])
+        plan(tasks("a"), [Edge("a", "ghost")])
 
 
 def test_a_diamond_is_scheduled_by_hand():
@@ -156,10 +154,11 @@ def test_a_diamond_is_scheduled_by_hand():
     ]
     edges = [*then("design", "frame", "assemble"), *then("design", "paint", "assemble")]
 
-    plan = schedule(nodes, edges)
+    planned = plan(nodes, edges)
+    schedules = planned.schedules
 
     def hours(key: str) -> tuple[float, ...]:
-        s = plan[key]
+        s = schedules[key]
         times = (s.earliest_start, s.earliest_finish, s.latest_start, s.latest_finish, s.slack)
         return tuple(t / HOUR for t in times)
 
@@ -167,18 +166,19 @@ def test_a_diamond_is_scheduled_by_hand():
     assert hours("frame") == (2, 5, 2, 5, 0)
     assert hours("paint") == (2, 3, 4, 5, 2)
     assert hours("assemble") == (5, 9, 5, 9, 0)
-    assert [key for key, s in plan.items() if s.critical] == ["design", "frame", "assemble"]
-    assert critical_path(nodes, edges) == ["design", "frame", "assemble"]
+    assert [key for key, s in schedules.items() if s.critical] == ["design", "frame", "assemble"]
+    assert planned.critical_path == ["design", "frame", "assemble"]
 
 
 def test_the_critical_path_starts_at_a_node_without_blockers_despite_zero_durations():
     nodes = [Node("kickoff", timedelta(0)), Node("cut", HOUR), Node("done", timedelta(0))]
 
-    assert critical_path(nodes, then("kickoff", "cut", "done")) == ["kickoff", "cut", "done"]
+    assert plan(nodes, then("kickoff", "cut", "done")).critical_path == ["kickoff", "cut", "done"]
 
 
 def test_an_empty_graph_has_no_schedule_and_no_critical_path():
-    assert (topological_order([], []), schedule([], []), critical_path([], [])) == ([], {}, [])
+    planned = plan([], [])
+    assert (planned.order, planned.schedules, planned.critical_path) == ([], {}, [])
 
 
 def test_blockers_of_maps_each_task_to_its_direct_blockers():
@@ -195,9 +195,10 @@ def test_a_chain_longer_than_the_recursion_limit_is_handled():
     nodes, edges = tasks(*keys), then(*keys)
 
     assert problems(nodes, edges) == []
-    assert topological_order(nodes, edges) == keys
-    assert critical_path(nodes, edges) == keys
-    assert schedule(nodes, edges)[keys[-1]].earliest_finish == len(keys) * HOUR
+    planned = plan(nodes, edges)
+    assert planned.order == keys
+    assert planned.critical_path == keys
+    assert planned.schedules[keys[-1]].earliest_finish == len(keys) * HOUR
 
 
 def test_a_ring_longer_than_the_recursion_limit_is_one_cycle():
@@ -220,8 +221,9 @@ def test_ten_thousand_nodes_and_thirty_thousand_edges_validate_and_schedule():
     edges = [Edge(task=keys[after], depends_on=keys[before]) for before, after in pairs]
 
     assert problems(nodes, edges) == []
-    path = critical_path(nodes, edges)
-    finish = max(s.earliest_finish for s in schedule(nodes, edges).values())
+    planned = plan(nodes, edges)
+    path = planned.critical_path
+    finish = max(s.earliest_finish for s in planned.schedules.values())
     assert sum((n.duration for n in nodes if n.key in set(path)), timedelta(0)) == finish
 
 
@@ -262,7 +264,7 @@ def dags_with_one_cycle(draw) -> tuple[list[Node], list[Edge], Edge]:
 def test_a_dag_has_no_problems_and_an_order_that_respects_every_edge(graph):
     nodes, edges = graph
 
-    order = topological_order(nodes, edges)
+    order = plan(nodes, edges).order
 
     assert problems(nodes, edges) == []
     assert sorted(order) == sorted(node.key for node in nodes)
@@ -287,7 +289,7 @@ def test_an_injected_cycle_is_reported_as_a_real_cycle_through_the_injected_edge
     assert (pointed.depends_on, pointed.task) in steps
     assert " → ".join(error.path) in error.detail
     with pytest.raises(ValueError):
-        topological_order(nodes, edges)
+        plan(nodes, edges)
 
 
 @BOUNDED
@@ -296,20 +298,20 @@ def test_the_schedule_and_critical_path_obey_cpm(graph):
     nodes, edges = graph
     duration = {node.key: node.duration for node in nodes}
 
-    plan = schedule(nodes, edges)
-    path = critical_path(nodes, edges)
+    planned = plan(nodes, edges)
+    schedules, path = planned.schedules, planned.critical_path
 
-    project_finish = max(s.earliest_finish for s in plan.values())
-    for key, s in plan.items():
+    project_finish = max(s.earliest_finish for s in schedules.values())
+    for key, s in schedules.items():
         assert s.slack >= timedelta(0)
         assert s.earliest_finish == s.earliest_start + duration[key]
         assert s.latest_finish == s.latest_start + duration[key]
         assert s.latest_finish <= project_finish
         assert s.critical == (s.slack == timedelta(0))
     for edge in edges:
-        assert plan[edge.task].earliest_start >= plan[edge.depends_on].earliest_finish
-        assert plan[edge.depends_on].latest_finish <= plan[edge.task].latest_start
-    assert all(plan[key].critical for key in path)
+        assert schedules[edge.task].earliest_start >= schedules[edge.depends_on].earliest_finish
+        assert schedules[edge.depends_on].latest_finish <= schedules[edge.task].latest_start
+    assert all(schedules[key].critical for key in path)
     assert sum((duration[key] for key in path), timedelta(0)) == project_finish
     assert set(pairwise(path)) <= work_pairs(edges)
     assert path[0] not in blockers_of(edges)

@@ -5,15 +5,17 @@ one its tasks as tuples, one its dependencies as id pairs; everything else is co
 so the cost in queries is the same for five tasks or five thousand.
 """
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from workflow.graph import ZERO, Edge, Node, critical_path, schedule
+from workflow.graph import ZERO, Edge, Node, plan
 from workflow.models import Deliverable, Task, TaskDependency
 from workflow.models.tasks import SETTLED_STATUSES
 
 S = Task.Status
+LISTED = 50  # a dashboard is read at a glance: its lists name the most urgent tasks only
 TASK_COLUMNS = (
     "id",
     "node_key",
@@ -101,12 +103,18 @@ class DeliverableGraph:
 
 @dataclass(frozen=True, slots=True)
 class Dashboard:
+    """The figures of a deliverable; each list names at most LISTED tasks, the most urgent first,
+    and its `_total` counts them all."""
+
     graph: DeliverableGraph
     percent_complete_by_count: float
     percent_complete_by_duration: float
     blocked: list[BlockedTask]
+    blocked_total: int
     stale: list[TaskRow]
+    stale_total: int
     overdue: list[TaskRow]
+    overdue_total: int
     load: list[AssigneeLoad]
 
     @property
@@ -133,22 +141,35 @@ def dashboard_of(graph: DeliverableGraph) -> Dashboard:
     counted = [task for task in graph.tasks if task.status != S.CANCELLED]
     done = [task for task in counted if task.status == S.DONE]
     open_tasks = [task for task in graph.tasks if task.is_open]
+    blocked = [task for task in graph.tasks if task.status == S.BLOCKED]
+    stale = [task for task in graph.tasks if task.stale]
+    overdue = [
+        task
+        for task in open_tasks
+        if task.planned_finish is not None and task.planned_finish < graph.as_of
+    ]
     return Dashboard(
         graph=graph,
         percent_complete_by_count=_percent(len(done), len(counted)),
         percent_complete_by_duration=_percent(_duration(done), _duration(counted)),
-        blocked=_blocked(graph),
-        stale=[task for task in graph.tasks if task.stale],
-        overdue=sorted(
-            (
-                task
-                for task in open_tasks
-                if task.planned_finish is not None and task.planned_finish < graph.as_of
-            ),
-            key=lambda task: (task.planned_finish, task.id),
-        ),
+        blocked=_with_open_blockers(graph, heapq.nsmallest(LISTED, blocked, key=_urgency(graph))),
+        blocked_total=len(blocked),
+        stale=heapq.nsmallest(LISTED, stale, key=_urgency(graph)),
+        stale_total=len(stale),
+        overdue=heapq.nsmallest(LISTED, overdue, key=lambda task: (task.planned_finish, task.id)),
+        overdue_total=len(overdue),
         load=_load(open_tasks),
     )
+
+
+def _urgency(graph: DeliverableGraph):
+    """Least slack first (the critical path before anything else), then the earlier task."""
+
+    def key(task: TaskRow) -> tuple[timedelta, int]:
+        slack = graph.plans[task.id].slack
+        return (slack if slack is not None else timedelta.max, task.id)
+
+    return key
 
 
 def _plan(
@@ -160,37 +181,32 @@ def _plan(
     past, and a cancelled one holds nothing back, so neither delays an open task past `now`.
     """
     open_ids = {task.id for task in tasks if task.is_open}
-    nodes = [Node(str(task.id), task.planned_duration) for task in tasks if task.id in open_ids]
+    nodes = [Node(task.id, task.planned_duration) for task in tasks if task.id in open_ids]
     open_edges = [
-        Edge(str(task), str(blocker))
-        for task, blocker in edges
-        if task in open_ids and blocker in open_ids
+        Edge(task, blocker) for task, blocker in edges if task in open_ids and blocker in open_ids
     ]
-    offsets = schedule(nodes, open_edges)
+    planned = plan(nodes, open_edges)
     plans = {}
     for task in tasks:
-        offset = offsets.get(str(task.id))
+        offset = planned.schedules.get(task.id)
         if offset is None:
             plans[task.id] = TaskPlan(task, None, task.actual_finish, None, False)
         else:
             start, finish = now + offset.earliest_start, now + offset.earliest_finish
             plans[task.id] = TaskPlan(task, start, finish, offset.slack, offset.critical)
-    chain = [plans[int(key)] for key in critical_path(nodes, open_edges)]
-    finishes = [plan.projected_finish for plan in plans.values() if plan.task.status != S.CANCELLED]
+    chain = [plans[key] for key in planned.critical_path]
+    finishes = [p.projected_finish for p in plans.values() if p.task.status != S.CANCELLED]
     return plans, chain, max(filter(None, finishes), default=None)
 
 
-def _blocked(graph: DeliverableGraph) -> list[BlockedTask]:
+def _with_open_blockers(graph: DeliverableGraph, listed: list[TaskRow]) -> list[BlockedTask]:
+    """The listed blocked tasks, each with the blockers that are neither done nor cancelled."""
     by_id = {task.id: task for task in graph.tasks}
-    open_blockers: defaultdict[int, list[TaskRow]] = defaultdict(list)
+    open_blockers: dict[int, list[TaskRow]] = {task.id: [] for task in listed}
     for task, blocker in graph.edges:
-        if by_id[blocker].is_open:
+        if task in open_blockers and by_id[blocker].is_open:
             open_blockers[task].append(by_id[blocker])
-    return [
-        BlockedTask(task, open_blockers[task.id])
-        for task in graph.tasks
-        if task.status == S.BLOCKED
-    ]
+    return [BlockedTask(task, open_blockers[task.id]) for task in listed]
 
 
 def _load(open_tasks: list[TaskRow]) -> list[AssigneeLoad]:

@@ -163,7 +163,8 @@ def publish_version(*, version_id: int, actor: Principal, expected_version: int)
     )
     refuse_broken_graph(nodes, edges, allow_empty=False)
     # Before the status changes: after it, the database refuses any change to the tasks.
-    _store_schedule(tasks, graph.schedule(nodes, edges), graph.topological_order(nodes, edges))
+    planned = graph.plan(nodes, edges)
+    _store_schedule(tasks, planned)
     version.publish(at=timezone.now(), by_user_id=actor.user_id, by_label=str(actor))
     version.version += 1
     version.save(update_fields=[*PUBLISH_FIELDS, "version", "updated_at"])
@@ -174,20 +175,18 @@ def publish_version(*, version_id: int, actor: Principal, expected_version: int)
             version,
             actor=str(actor),
             signoff_roles=list(version.signoff_roles),
-            critical_path=graph.critical_path(nodes, edges),
+            critical_path=planned.critical_path,
             planned_duration=duration_iso_string(finish),
         )
     )
     return version
 
 
-def _store_schedule(
-    tasks: list[TemplateTask], plan: dict[str, graph.Schedule], order: list[str]
-) -> None:
-    rank = {key: place for place, key in enumerate(order)}
+def _store_schedule(tasks: list[TemplateTask], planned: graph.Plan) -> None:
+    rank = {key: place for place, key in enumerate(planned.order)}
     for task in tasks:
         task.rank = rank[task.node_key]
-        scheduled = plan[task.node_key]
+        scheduled = planned.schedules[task.node_key]
         task.earliest_start = scheduled.earliest_start
         task.earliest_finish = scheduled.earliest_finish
         task.slack = scheduled.slack

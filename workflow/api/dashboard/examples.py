@@ -56,8 +56,11 @@ DASHBOARD = OpenApiExample(
             {**_PRESS, "open_blockers": [_SEW, _EMBROIDER]},
             {**_PACK, "open_blockers": [_PRESS]},
         ],
+        "blocked_total": 2,
         "stale": [],
+        "stale_total": 0,
         "overdue": [{**_SEW, "planned_finish": "2026-11-25T08:00:00Z"}],
+        "overdue_total": 1,
         "load": [
             {
                 "assignee_id": 7,

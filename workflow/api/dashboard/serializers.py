@@ -4,6 +4,7 @@ from config.api.durations import ISODurationField
 from config.api.serializers import Representation
 from workflow.api.projects.serializers import TaskCountsOut
 from workflow.models import Task
+from workflow.selectors.dashboard import LISTED
 
 
 class DashboardTaskOut(Representation):
@@ -55,6 +56,12 @@ class DashboardAssigneeLoadOut(Representation):
     )
 
 
+LISTED_HELP = (
+    f"At most {LISTED} {{0}} tasks, the most urgent first; every one of them is in the "
+    "deliverable's task list filtered with `{{0}}=true`."
+)
+
+
 class DeliverableDashboardOut(Representation):
     """Progress, trouble spots and the projected finish of a deliverable."""
 
@@ -76,9 +83,12 @@ class DeliverableDashboardOut(Representation):
         help_text="When the last task is expected to be done; null when there are no tasks.",
     )
     critical_path = DashboardPlannedTaskOut(source="graph.critical_path", many=True)
-    blocked = DashboardBlockedTaskOut(many=True)
-    stale = DashboardTaskOut(many=True)
-    overdue = DashboardOverdueTaskOut(many=True)
+    blocked = DashboardBlockedTaskOut(many=True, help_text=LISTED_HELP.format("blocked"))
+    blocked_total = serializers.IntegerField(help_text="How many tasks are blocked.")
+    stale = DashboardTaskOut(many=True, help_text=LISTED_HELP.format("stale"))
+    stale_total = serializers.IntegerField(help_text="How many tasks are stale.")
+    overdue = DashboardOverdueTaskOut(many=True, help_text=LISTED_HELP.format("overdue"))
+    overdue_total = serializers.IntegerField(help_text="How many tasks are overdue.")
     load = DashboardAssigneeLoadOut(many=True)
 
 
