@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8000
+# pytest-xdist workers: each gets its own test database and Redis database (tests/conftest.py).
+TEST_WORKERS ?= 2
 PYTHON ?= python3
 UV ?= $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
@@ -19,7 +21,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.base \
 help:
 	@echo "make run   - install, migrate, load demo data, serve on :$(PORT) with a Celery worker + beat"
 	@echo "make test  - install, start PostgreSQL/Redis if needed, lint, validate OpenAPI, run pytest"
-	@echo "make bench - measure ticket creation, outbox delivery, deliverable bootstrap and task actions"
+	@echo "make bench - measure ticket creation, outbox delivery, deliverable bootstrap, task actions and the dashboard"
 
 $(CURDIR)/var/tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/var/tools
@@ -61,7 +63,8 @@ schema: install
 	$(TEST_ENV) $(RUN) python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
 
 test: install browser services lint schema
-	$(TEST_ENV) $(RUN) pytest -q --ignore=tests/benchmarks
+	$(TEST_ENV) $(RUN) python manage.py collectstatic --noinput --verbosity 0
+	$(TEST_ENV) $(RUN) pytest -q --ignore=tests/benchmarks -n $(TEST_WORKERS) --dist loadfile
 
 bench: install services
 	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null

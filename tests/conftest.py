@@ -20,6 +20,23 @@ from tests.outbox.publishers import (
 from tests.receivers import WebhookSink
 
 
+def pytest_configure(config) -> None:
+    """Under pytest-xdist, give each worker its own Redis database (cache, throttles, Celery queues).
+
+    PostgreSQL is already per worker (pytest-django suffixes the test database); child processes
+    inherit the worker's REDIS_URL through the environment.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or not settings.REDIS_URL:
+        return
+    base, _, database = settings.REDIS_URL.rpartition("/")
+    url = f"{base}/{(int(database or 0) + 1 + int(worker.removeprefix('gw'))) % 16}"
+    os.environ["REDIS_URL"] = settings.REDIS_URL = url
+    settings.CACHES["default"]["LOCATION"] = url
+    if settings.CELERY_BROKER_URL.startswith("redis"):
+        settings.CELERY_BROKER_URL = url
+
+
 def pytest_collection_modifyitems(items) -> None:
     """The suite runs on PostgreSQL, as production does; refuse to pass on anything else."""
     engine = settings.DATABASES["default"]["ENGINE"]

@@ -6,16 +6,9 @@ committed from this process; task actions with the same kind of ticket action, i
 rounds. The goals are printed as met or not met, never asserted: a slow machine is not a bug.
 """
 
-import os
-import random
 import statistics
-import sys
-import threading
 import time
-import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 import pytest
@@ -25,82 +18,22 @@ from django.utils import timezone
 from config.roles import Role
 from tests.accounts.factories import MembershipFactory
 from tests.benchmarks.results import record
-from tests.e2e.processes import free_port, running, wait_for
+from tests.benchmarks.rounds import latency_summary, run_round
 from tests.helpdesk.factories import TicketFactory
-from tests.workflow.factories import deliverable_with_tasks, project_with, template_version
+from tests.workflow.factories import (
+    deliverable_with_tasks,
+    layered_version,
+    project_with,
+    template_version,
+)
 from workflow.models import Deliverable
 from workflow.services.bootstrap import copy_in_database
 
 # Tasks in the template -> (rounds, goal in seconds for one start).
 BOOTSTRAPS = {1_000: (5, 0.5), 10_000: (3, 4.0)}
-BLOCKERS_PER_TASK = 3
 CLIENTS = 8
 ROUNDS = 4
 ROUND_SECONDS = 5
-
-
-@contextmanager
-def shipped_processes(web_env: dict[str, str], worker_env: dict[str, str], log_dir):
-    """Run the Procfile's web, worker and beat with their own settings; yield the base URL."""
-    port = free_port()
-    # The Procfile names its commands bare, as a process manager in the virtualenv runs them.
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    with (
-        running(["worker", "beat"], {**worker_env, "PATH": path}, log_dir),
-        running(["web"], {**web_env, "PORT": str(port), "PATH": path}, log_dir) as (web,),
-    ):
-        base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _serving(base, web, log_dir), timeout=60, interval=0.2)
-        wait_for(lambda: "ready." in (log_dir / "worker-0.log").read_text(), timeout=60)
-        yield base
-
-
-def _serving(base: str, web, log_dir) -> bool:
-    if web.poll() is not None:
-        raise RuntimeError(f"gunicorn exited with {web.returncode}; see {log_dir / 'web-0.log'}")
-    try:
-        return urllib.request.urlopen(f"{base}/healthz", timeout=5).status == 200
-    except OSError:
-        return False
-
-
-@pytest.fixture
-def shipped(process_env, worker_env, tmp_path, caplog):
-    caplog.set_level("WARNING", logger="httpx")  # a line per request would bury the figures
-    web_env = {
-        # The project's var folder, where the static files were collected; the worker and beat
-        # keep theirs in tmp_path (worker_env), so that a beat schedule is never shared.
-        **process_env,
-        # As in test_ticket_load: the per-key throttle (1,200/min) would cap the figures, and
-        # a JSON log line per request would be measured with them (the worker logs at INFO,
-        # which is how it says it is ready).
-        "API_THROTTLE_PRINCIPAL_RATE": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-    }
-    with shipped_processes(web_env, worker_env, tmp_path) as base:
-        yield base
-
-
-@pytest.fixture
-def admin_http(shipped, organization, issue_key):
-    with httpx.Client(
-        base_url=shipped,
-        headers={"Authorization": f"Bearer {issue_key(organization, Role.ADMIN)}"},
-        timeout=60,
-    ) as client:
-        yield client
-
-
-def layered_template(organization, size: int):
-    """A published version of `size` tasks, each blocked by up to three earlier ones."""
-    keys = [f"task-{index:05d}" for index in range(size)]
-    pick = random.Random(size)
-    edges = [
-        (keys[index], keys[blocker])
-        for index in range(1, size)
-        for blocker in pick.sample(range(index), min(BLOCKERS_PER_TASK, index))
-    ]
-    return template_version(organization, keys, edges)
 
 
 def start_over_http(client: httpx.Client, project, reference: str) -> float:
@@ -144,7 +77,7 @@ def test_deliverable_start_time_for_large_templates(organization, admin_http):
     figures = {}
     admin_http.get("/api/v1/projects").raise_for_status()  # the key's first check is argon2
     for size, (rounds, goal) in BOOTSTRAPS.items():
-        version = layered_template(organization, size)
+        version = layered_version(organization, size)
         project = project_with(organization, version)
         api, floor = [], []
         # Alternating, so that both sides see the same database and machine.
@@ -192,33 +125,6 @@ class Toggler:
     def run_until(self, deadline: float) -> None:
         while time.monotonic() < deadline and not self.failure:
             self.act()
-
-
-def run_round(togglers: list[Toggler], seconds: float) -> dict:
-    """Drive every toggler in its own thread for `seconds`; return what this round did."""
-    for toggler in togglers:
-        toggler.latencies = []
-    deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=t.run_until, args=(deadline,)) for t in togglers]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return {
-        "seconds": time.perf_counter() - started,
-        "latencies": [latency for toggler in togglers for latency in toggler.latencies],
-    }
-
-
-def latency_summary(runs: list[dict]) -> dict:
-    latencies = sorted(latency for run in runs for latency in run["latencies"])
-    return {
-        "requests_per_second": round(len(latencies) / sum(run["seconds"] for run in runs), 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
-        "requests": len(latencies),
-    }
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ Rows are written directly (published versions are built as drafts, then flipped,
 database refuses to change a published graph); use the services where the behaviour is the point.
 """
 
+import random
 from datetime import timedelta
 
 import factory
@@ -76,6 +77,18 @@ def template_version(
         )
         version.refresh_from_db()
     return version
+
+
+def layered_version(organization, size: int, blockers_per_task: int = 3) -> TemplateVersion:
+    """A published version of `size` tasks, each blocked by up to that many earlier ones."""
+    keys = [f"task-{index:05d}" for index in range(size)]
+    pick = random.Random(size)
+    edges = [
+        (keys[index], keys[blocker])
+        for index in range(1, size)
+        for blocker in pick.sample(range(index), min(blockers_per_task, index))
+    ]
+    return template_version(organization, keys, edges)
 
 
 def project_with(organization, version: TemplateVersion | None = None, **fields) -> Project:

@@ -1,0 +1,65 @@
+"""What every `make bench` measurement of the HTTP API stands on: the Procfile's processes."""
+
+import os
+import sys
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from config.roles import Role
+from tests.e2e.processes import free_port, running, wait_for
+
+
+@contextmanager
+def shipped_processes(web_env: dict[str, str], worker_env: dict[str, str], log_dir):
+    """Run the Procfile's web, worker and beat with their own settings; yield the base URL."""
+    port = free_port()
+    # The Procfile names its commands bare, as a process manager in the virtualenv runs them.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    with (
+        running(["worker", "beat"], {**worker_env, "PATH": path}, log_dir),
+        running(["web"], {**web_env, "PORT": str(port), "PATH": path}, log_dir) as (web,),
+    ):
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _serving(base, web, log_dir), timeout=60, interval=0.2)
+        wait_for(lambda: "ready." in (log_dir / "worker-0.log").read_text(), timeout=60)
+        yield base
+
+
+def _serving(base: str, web, log_dir) -> bool:
+    if web.poll() is not None:
+        raise RuntimeError(f"gunicorn exited with {web.returncode}; see {log_dir / 'web-0.log'}")
+    try:
+        return urllib.request.urlopen(f"{base}/healthz", timeout=5).status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def shipped(process_env, worker_env, tmp_path, caplog):
+    caplog.set_level("WARNING", logger="httpx")  # a line per request would bury the figures
+    web_env = {
+        # The project's var folder, where the static files were collected; the worker and beat
+        # keep theirs in tmp_path (worker_env), so that a beat schedule is never shared.
+        **process_env,
+        # As in test_ticket_load: the per-key throttle (1,200/min) would cap the figures, and
+        # a JSON log line per request would be measured with them (the worker logs at INFO,
+        # which is how it says it is ready).
+        "API_THROTTLE_PRINCIPAL_RATE": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+    }
+    with shipped_processes(web_env, worker_env, tmp_path) as base:
+        yield base
+
+
+@pytest.fixture
+def admin_http(shipped, organization, issue_key):
+    with httpx.Client(
+        base_url=shipped,
+        headers={"Authorization": f"Bearer {issue_key(organization, Role.ADMIN)}"},
+        timeout=60,
+    ) as client:
+        yield client
