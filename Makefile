@@ -16,7 +16,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.base \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/serviceflow} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install browser services run test lint schema bench fmt
+.PHONY: help install browser vendor services run test lint schema bench fmt
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve on :$(PORT) with a Celery worker + beat"
@@ -34,6 +34,22 @@ install: $(UV)
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null)
+
+# The browser libraries of the admin pages (docs/adr/0026): the builds of the packages pinned in
+# package-lock.json, copied into static/vendor/<package>/ with their licenses and their versions.
+# dagre's build bundles graphlib and lodash, so their licenses go with it.
+VENDORED := cytoscape/dist/cytoscape.min.js dagre/dist/dagre.min.js cytoscape-dagre/cytoscape-dagre.js
+
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	rm -rf static/vendor
+	@set -e; for file in $(VENDORED); do \
+		package=$${file%%/*}; mkdir -p static/vendor/$$package; \
+		cp node_modules/$$file node_modules/$$package/LICENSE static/vendor/$$package/; \
+		node -p "require('./node_modules/$$package/package.json').version" > static/vendor/$$package/VERSION; \
+	done
+	cp node_modules/graphlib/LICENSE static/vendor/dagre/LICENSE.graphlib
+	cp node_modules/lodash/LICENSE static/vendor/dagre/LICENSE.lodash
 
 # Start PostgreSQL, Redis and RabbitMQ when they are installed here but not running.
 services:

@@ -6,6 +6,7 @@ API_KEY_CREATED = "api_key.created"
 API_KEY_REVOKED = "api_key.revoked"
 MEMBER_ADDED = "member.added"
 MEMBER_ROLE_CHANGED = "member.role_changed"
+MEMBER_CAPACITY_CHANGED = "member.capacity_changed"
 MEMBER_REMOVED = "member.removed"
 
 

@@ -101,12 +101,28 @@ def add_member_by_email(
 
 
 @use_case
-def change_member_role(*, organization_id: int, user_id: int, role: str, actor: str) -> Membership:
-    """Give a member another role; the organization's last admin stays one."""
+def change_member(
+    *,
+    organization_id: int,
+    user_id: int,
+    actor: str,
+    role: str | None = None,
+    capacity: int | None = None,
+) -> Membership:
+    """Change a member's role, capacity or both; the organization's last admin stays one.
+
+    A lower capacity binds new assignments only: allocations already held stay.
+    """
     organization = _locked_organization(organization_id)
     membership = _current_membership(organization_id, user_id)
-    if membership.role == role:
-        return membership
+    if role is not None and role != membership.role:
+        _change_role(membership, organization, role, actor)
+    if capacity is not None and capacity != membership.capacity:
+        _change_capacity(membership, organization, capacity, actor)
+    return membership
+
+
+def _change_role(membership: Membership, organization: Organization, role: str, actor: str) -> None:
     if membership.role == Role.ADMIN:
         _ensure_another_admin(membership, f"{membership.user.email} cannot stop being admin")
     previous_role, membership.role = membership.role, role
@@ -120,7 +136,23 @@ def change_member_role(*, organization_id: int, user_id: int, role: str, actor: 
             previous_role=previous_role,
         )
     )
-    return membership
+
+
+def _change_capacity(
+    membership: Membership, organization: Organization, capacity: int, actor: str
+) -> None:
+    previous_capacity, membership.capacity = membership.capacity, capacity
+    membership.save(update_fields=["capacity"])
+    outbox.emit(
+        **events.member_event(
+            events.MEMBER_CAPACITY_CHANGED,
+            membership,
+            organization,
+            actor=actor,
+            capacity=capacity,
+            previous_capacity=previous_capacity,
+        )
+    )
 
 
 @use_case

@@ -5,6 +5,10 @@ from accounts.models import ApiKey, Membership
 from config.api.text import NameField
 from config.roles import Role
 
+# Allocating looks for a free slot among 1..capacity, retrying per slot: a bound keeps that
+# short, and a larger number is a typing mistake.
+MAX_CAPACITY = 50
+
 
 class OrganizationOut(serializers.Serializer):
     id = serializers.IntegerField()
@@ -41,7 +45,12 @@ class MemberOut(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["id", "email", "full_name", "role"]
+        fields = ["id", "email", "full_name", "role", "capacity"]
+        extra_kwargs = {
+            "capacity": {
+                "help_text": "How many tasks the member can hold allocated over any one moment."
+            }
+        }
 
 
 class MemberCreateIn(serializers.Serializer):
@@ -58,8 +67,21 @@ class MemberCreateIn(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.choices)
 
 
-class MemberRoleIn(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices)
+class MemberChangeIn(serializers.Serializer):
+    """A new role, a new capacity, or both."""
+
+    role = serializers.ChoiceField(choices=Role.choices, required=False)
+    capacity = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_CAPACITY,
+        required=False,
+        help_text="How many tasks the member can hold allocated over any one moment.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if not attrs:
+            raise serializers.ValidationError("Send `role`, `capacity` or both.")
+        return attrs
 
 
 class ApiKeyOut(serializers.ModelSerializer):

@@ -11,9 +11,9 @@ from accounts.api.serializers import (
     ApiKeyCreatedOut,
     ApiKeyCreateIn,
     ApiKeyOut,
+    MemberChangeIn,
     MemberCreateIn,
     MemberOut,
-    MemberRoleIn,
     MeOut,
 )
 from accounts.models import ApiKey, Membership
@@ -42,6 +42,9 @@ ADD_MEMBER_EXAMPLE = OpenApiExample(
 CHANGE_ROLE_EXAMPLE = OpenApiExample(
     "Make a member a viewer", value={"role": "viewer"}, request_only=True
 )
+CHANGE_CAPACITY_EXAMPLE = OpenApiExample(
+    "Let a member hold three tasks at once", value={"capacity": 3}, request_only=True
+)
 MEMBER_EXAMPLE = OpenApiExample(
     "A member",
     value={
@@ -49,6 +52,7 @@ MEMBER_EXAMPLE = OpenApiExample(
         "email": "sam.rivera@acme.example",
         "full_name": "Sam Rivera",
         "role": "agent",
+        "capacity": 1,
     },
     response_only=True,
 )
@@ -84,12 +88,12 @@ LAST_ADMIN_RESPONSE = OpenApiResponse(
     Problem, description="The member is the organization's last admin."
 )
 ADMIN_ACTIONS = {"create", "partial_update", "destroy"}
-BROWSABLE_FORMS = {"create": MemberCreateIn, "partial_update": MemberRoleIn}
+BROWSABLE_FORMS = {"create": MemberCreateIn, "partial_update": MemberChangeIn}
 
 
 @extend_schema(tags=["accounts"])
 class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The organization's members and their roles; admins add, change and remove them."""
+    """The organization's members with role and capacity; admins add, change and remove them."""
 
     serializer_class = MemberOut
     filterset_class = MemberFilter
@@ -156,19 +160,24 @@ class MemberViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         )
 
     @extend_schema(
-        summary="Change a member's role",
+        summary="Change a member's role or capacity",
+        description="Send `role`, `capacity` or both, changed together or not at all; each "
+        "change is an event (`member.role_changed`, `member.capacity_changed`). The capacity is "
+        "how many tasks the member can hold allocated over any one moment. Lowering it below "
+        "what the member holds now is allowed: it binds new assignments only, and the "
+        "allocations already held stay.",
         parameters=[MEMBER_ID],
-        request=MemberRoleIn,
-        examples=[CHANGE_ROLE_EXAMPLE, MEMBER_EXAMPLE, LAST_ADMIN_EXAMPLE],
+        request=MemberChangeIn,
+        examples=[CHANGE_ROLE_EXAMPLE, CHANGE_CAPACITY_EXAMPLE, MEMBER_EXAMPLE, LAST_ADMIN_EXAMPLE],
         responses={200: MemberOut, 409: LAST_ADMIN_RESPONSE},
     )
     def partial_update(self, request: Request, id: str) -> Response:
         member = self.get_object()
-        membership = services.change_member_role(
+        membership = services.change_member(
             organization_id=request.auth.organization_id,
             user_id=member.user_id,
             actor=str(request.auth),
-            **parse(MemberRoleIn, request.data),
+            **parse(MemberChangeIn, request.data),
         )
         return Response(MemberOut(membership).data)
 

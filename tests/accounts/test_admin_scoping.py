@@ -31,7 +31,14 @@ from tests.workflow.factories import (
     project_with,
     template_version,
 )
-from workflow.models import Deliverable, ProcessTemplate, Project, Task, TemplateVersion
+from workflow.models import (
+    Allocation,
+    Deliverable,
+    ProcessTemplate,
+    Project,
+    Task,
+    TemplateVersion,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +89,13 @@ SAMPLES = {
     Project: lambda org, owner: project_with(org),
     Deliverable: lambda org, owner: deliverable_with_tasks(org),
     Task: lambda org, owner: deliverable_with_tasks(org).tasks.first(),
+    Allocation: lambda org, owner: Allocation.objects.create(
+        organization=org,
+        task=deliverable_with_tasks(org).tasks.first(),
+        user=_member(org),
+        slot=1,
+        allocated_by_label="sample",
+    ),
 }
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 

@@ -100,7 +100,7 @@ def test_a_key_already_verified_keeps_working_from_an_address_blocked_for_wrong_
 
 
 def test_members_lists_only_the_callers_organization(admin_api, organization):
-    mine = MembershipFactory(organization=organization, role=Role.QC_INSPECTOR)
+    mine = MembershipFactory(organization=organization, role=Role.QC_INSPECTOR, capacity=2)
     MembershipFactory(organization=OrganizationFactory())
 
     response = admin_api.get("/api/v1/members")
@@ -112,6 +112,7 @@ def test_members_lists_only_the_callers_organization(admin_api, organization):
             "email": mine.user.email,
             "full_name": mine.user.full_name,
             "role": "qc_inspector",
+            "capacity": 2,
         }
     ]
     assert set(response.json()) == {"next", "previous", "results"}

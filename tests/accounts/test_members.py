@@ -71,6 +71,7 @@ def test_admin_adds_a_new_person_with_no_usable_password(admin_api, organization
         "email": "sam.rivera@acme.example",
         "full_name": "Sam Rivera",
         "role": "agent",
+        "capacity": 1,
     }
     assert response["Location"] == f"/api/v1/members/{user.pk}"
     assert admin_api.get(response["Location"]).json() == response.json()
@@ -168,10 +169,11 @@ def test_only_admins_add_change_or_remove_members(client_for, member, role):
 
     assert api.get(f"/api/v1/members/{member.pk}").status_code == 200
     assert add(api).status_code == 403
-    patched = api.patch(f"/api/v1/members/{member.pk}", {"role": "admin"}, format="json")
-    assert patched.status_code == 403
+    for change in ({"role": "admin"}, {"capacity": 5}):
+        patched = api.patch(f"/api/v1/members/{member.pk}", change, format="json")
+        assert patched.status_code == 403
     assert api.delete(f"/api/v1/members/{member.pk}").status_code == 403
-    assert Membership.objects.get(user=member).role == Role.AGENT
+    assert Membership.objects.values_list("role", "capacity").get(user=member) == (Role.AGENT, 1)
     assert not User.objects.filter(email="sam.rivera@acme.example").exists()
 
 
@@ -181,8 +183,10 @@ def test_another_organizations_member_is_404(admin_api):
 
     assert admin_api.get(url).status_code == 404
     assert admin_api.patch(url, {"role": "viewer"}, format="json").status_code == 404
+    assert admin_api.patch(url, {"capacity": 3}, format="json").status_code == 404
     assert admin_api.delete(url).status_code == 404
     assert stranger.memberships.get().removed_at is None
+    assert stranger.memberships.get().capacity == 1
 
 
 @pytest.mark.parametrize(
@@ -217,6 +221,67 @@ def test_admin_changes_a_members_role(admin_api, member):
     assert Membership.objects.get(user=member).role == Role.VIEWER
     [changed] = events_of("member.role_changed")
     assert (changed["member"]["role"], changed["previous_role"]) == ("viewer", "agent")
+
+
+def test_admin_sets_a_members_capacity_and_the_change_is_recorded(admin_api, member):
+    response = admin_api.patch(f"/api/v1/members/{member.pk}", {"capacity": 3}, format="json")
+
+    assert response.status_code == 200
+    assert (response.json()["role"], response.json()["capacity"]) == ("agent", 3)
+    assert Membership.objects.get(user=member).capacity == 3
+    [changed] = events_of("member.capacity_changed")
+    assert (changed["member"]["id"], changed["capacity"], changed["previous_capacity"]) == (
+        member.pk,
+        3,
+        1,
+    )
+    assert events_of("member.role_changed") == []
+
+
+def test_role_and_capacity_change_in_one_request(admin_api, member):
+    url = f"/api/v1/members/{member.pk}"
+
+    response = admin_api.patch(url, {"role": "qc_inspector", "capacity": 2}, format="json")
+    unchanged = admin_api.patch(url, {"capacity": 2}, format="json")
+
+    assert (response.status_code, unchanged.status_code) == (200, 200)
+    assert Membership.objects.values_list("role", "capacity").get(user=member) == (
+        Role.QC_INSPECTOR,
+        2,
+    )
+    assert len(events_of("member.role_changed")) == 1
+    assert len(events_of("member.capacity_changed")) == 1  # setting the same value records none
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"capacity": 0}, "/capacity"),
+        ({"capacity": 51}, "/capacity"),
+        ({"capacity": "many"}, "/capacity"),
+        ({"capacity": 2.5}, "/capacity"),
+        ({"capacity": 2, "role": "boss"}, "/role"),
+        ({}, ""),
+    ],
+)
+def test_an_invalid_capacity_change_is_422_and_changes_nothing(admin_api, member, body, pointer):
+    response = admin_api.patch(f"/api/v1/members/{member.pk}", body, format="json")
+
+    assert response.status_code == 422
+    assert [error["pointer"] for error in response.json()["errors"]] == [pointer]
+    assert Membership.objects.values_list("role", "capacity").get(user=member) == (Role.AGENT, 1)
+    assert events_of("member.capacity_changed") == []
+
+
+def test_a_refused_demotion_leaves_the_capacity_sent_with_it_unchanged(admin_api, admin_member):
+    url = f"/api/v1/members/{admin_member.user_id}"
+
+    response = admin_api.patch(url, {"role": "agent", "capacity": 4}, format="json")
+
+    assert response.status_code == 409
+    admin_member.refresh_from_db()
+    assert (admin_member.role, admin_member.capacity) == (Role.ADMIN, 1)
+    assert events_of("member.capacity_changed") == []
 
 
 def test_the_last_admin_can_be_neither_demoted_nor_removed(admin_api, admin_member):

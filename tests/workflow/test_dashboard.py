@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_duration
+from rest_framework import serializers
 
 from config.roles import Role
 from tests.accounts.factories import OrganizationFactory
@@ -17,8 +18,9 @@ from tests.workflow.factories import (
     rewrite_task,
     template_version,
 )
+from workflow.api.dashboard.serializers import DeliverableGraphEdgeOut, DeliverableGraphNodeOut
 from workflow.models import Task, TaskDependency
-from workflow.selectors.dashboard import LISTED
+from workflow.selectors.dashboard import LISTED, read_graph
 
 HOUR = timedelta(hours=1)
 # The garment graph plus a label task after cut, which the order turns out not to need.
@@ -169,6 +171,17 @@ def test_the_task_list_holds_every_overdue_task_the_dashboard_counts(client_for,
 
     assert named(listed["results"]) == named(client.get(dashboard_url(order)).json()["overdue"])
     assert len(others["results"]) == len(tasks_of(order)) - 1
+
+
+@pytest.mark.parametrize("out", [DeliverableGraphNodeOut, DeliverableGraphEdgeOut])
+def test_graph_nodes_and_edges_are_written_as_their_declared_fields_would_write_them(order, out):
+    graph = read_graph(order, timezone.now())
+    items = graph.nodes if out is DeliverableGraphNodeOut else graph.edge_links
+
+    written = [out().to_representation(item) for item in items]
+
+    assert written == [serializers.Serializer.to_representation(out(), item) for item in items]
+    assert len(written) == len(graph.tasks if out is DeliverableGraphNodeOut else graph.edges) > 1
 
 
 def started(body: dict) -> int:

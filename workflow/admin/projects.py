@@ -1,4 +1,4 @@
-"""Projects and deliverables in the admin: created, renamed and upgraded through the services."""
+"""Projects in the admin: created, renamed and upgraded through the project services."""
 
 from django import forms
 from django.contrib import admin
@@ -6,16 +6,8 @@ from django.urls import reverse
 
 from config.admin import admin_principal
 from workflow.admin.pages import ButtonForm, ReadOnlyInline, ServiceAdmin, VersionedChangeForm
-from workflow.models import (
-    Deliverable,
-    DeliverableEvent,
-    Project,
-    ProjectEvent,
-    Task,
-    TemplateVersion,
-)
+from workflow.models import Deliverable, Project, ProjectEvent, TemplateVersion
 from workflow.selectors import projects as project_selectors
-from workflow.services import bootstrap
 from workflow.services import projects as project_service
 
 HISTORY_FIELDS = ["created_at", "actor_label", "action", "payload", "version_after"]
@@ -122,63 +114,3 @@ class ProjectAdmin(ServiceAdmin):
             template_version_id=data["template_version"],
         )
         return f"{upgraded} now runs {upgraded.template_version}; started deliverables keep theirs."
-
-
-class TaskInline(ReadOnlyInline):
-    model = Task
-    organization_path = "organization"
-    fields = ["node_key", "title", "status", "assigned_to", "stale", "version"]
-    ordering = ["id"]
-    show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("assigned_to")
-
-
-class DeliverableEventInline(ReadOnlyInline):
-    model = DeliverableEvent
-    organization_path = "deliverable__organization"
-    fields = ["from_status", "to_status", *HISTORY_FIELDS]
-    ordering = ["-version_after"]
-
-
-@admin.register(Deliverable)
-class DeliverableAdmin(ServiceAdmin):
-    """Starting a deliverable creates all its tasks (start_deliverable); nothing else is edited."""
-
-    organization_path = "organization"
-    list_display = ["name", "project", "status", "template_version", "started_at"]
-    list_filter = ["status", "organization"]
-    search_fields = ["name", "external_reference", "project__name"]
-    list_select_related = ["project", "template_version__template"]
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ["project", "name", "external_reference"]
-        return [
-            "name",
-            "external_reference",
-            "project",
-            "template_version",
-            "status",
-            "version",
-            "started_at",
-            "created_by",
-        ]
-
-    def get_inlines(self, request, obj):
-        return [TaskInline, DeliverableEventInline] if obj else []
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Its status moves only through sign-off (quality control); nothing is edited by hand.
-        return obj is None and super().has_change_permission(request)
-
-    def save_model(self, request, obj, form, change) -> None:
-        """Start the deliverable with every task of its project's template version."""
-        project = form.cleaned_data["project"]
-        obj.pk = bootstrap.start_deliverable(
-            project_id=project.pk,
-            actor=admin_principal(request, project.organization),
-            name=form.cleaned_data["name"],
-            external_reference=form.cleaned_data["external_reference"],
-        ).pk

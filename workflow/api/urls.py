@@ -5,4 +5,5 @@ urlpatterns = [
     path("", include("workflow.api.projects.urls")),
     path("", include("workflow.api.tasks.urls")),
     path("", include("workflow.api.dashboard.urls")),
+    path("", include("workflow.api.allocations.urls")),
 ]

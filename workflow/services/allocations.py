@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
 from accounts.selectors import capacity_of
 from config.principal import Principal
 from workflow.exceptions import AllocationConflict
 from workflow.models import Allocation, Task
+from workflow.selectors.allocations import overlapping_window
 
 DEADLOCK_DETECTED = "40P01"
 
@@ -40,12 +40,13 @@ def release(task: Task, at: datetime) -> None:
 
 
 def _overlapping(user_id: int, window: Window):
-    overlap = Q(released_at__isnull=True, user_id=user_id)
-    if window.start is not None:
-        overlap &= Q(window_end__isnull=True) | Q(window_end__gt=window.start)
-    if window.end is not None:
-        overlap &= Q(window_start__isnull=True) | Q(window_start__lt=window.end)
-    return Allocation.objects.filter(overlap).select_related("task").order_by("slot", "id")
+    return (
+        Allocation.objects.filter(
+            overlapping_window(window.start, window.end), released_at__isnull=True, user_id=user_id
+        )
+        .select_related("task")
+        .order_by("slot", "id")
+    )
 
 
 def _conflict(task: Task, user_id: int, capacity: int, clashes) -> AllocationConflict:
