@@ -21,7 +21,7 @@ from tests.receivers import WebhookSink
 
 
 def pytest_configure(config) -> None:
-    """Under pytest-xdist, give each worker its own Redis database (cache, throttles, Celery queues).
+    """Under pytest-xdist, give each worker its own Redis database (cache, throttles, Celery).
 
     PostgreSQL is already per worker (pytest-django suffixes the test database); child processes
     inherit the worker's REDIS_URL through the environment.
