@@ -62,6 +62,22 @@ class ActionCatalog:
     def __init__(self, noun: str, specs: Iterable[ActionSpec]) -> None:
         self.noun = noun
         self.specs = {spec.name: spec for spec in specs}
+        self.frozen = False
+
+    def register(self, spec: ActionSpec) -> None:
+        """Add an action another app provides; only before the API has read the catalog."""
+        if self.frozen:
+            raise RuntimeError(
+                f"The {self.noun} actions were read before {spec.name!r} was registered: "
+                "register from an AppConfig.ready() of an app listed before the admin."
+            )
+        if spec.name in self.specs:
+            raise ValueError(f"A {self.noun} action named {spec.name!r} exists already.")
+        self.specs[spec.name] = spec
+
+    def freeze(self) -> None:
+        """Refuse later registrations: the request forms were built from what is here now."""
+        self.frozen = True
 
     def __getitem__(self, name: str) -> ActionSpec:
         return self.specs[name]

@@ -71,6 +71,7 @@ def action_forms(
     The OpenAPI enum of an action is told apart from another catalog's action of the same name
     by its label, so give a second catalog labels of its own (`label=lambda spec: spec.summary`).
     """
+    catalog.freeze()
     choices = [(spec.name, label(spec)) for spec in catalog.specs.values()]
 
     def form(spec: ActionSpec) -> type[serializers.Serializer]:

@@ -120,6 +120,10 @@ class TemplateTask(models.Model):
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     is_milestone = models.BooleanField(default=False)
     requires_qc = models.BooleanField(default=False)
+    # The checklist its inspections read against, by key and version number so a template file
+    # names it the same way in every installation; checked by the app that owns checklists.
+    checklist_key = models.SlugField(max_length=50, blank=True)
+    checklist_number = models.PositiveIntegerField(null=True, blank=True)
     default_role = models.CharField(max_length=20, choices=Role.choices, blank=True)
     planned_duration = models.DurationField()
     earliest_start = models.DurationField(null=True, blank=True)

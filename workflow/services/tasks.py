@@ -11,7 +11,7 @@ from config.actions import ActionRequest, ActionResult, AggregateActions
 from config.principal import Principal
 from config.request_context import request_id_var
 from config.transactions import use_case
-from workflow import actions, events, policy
+from workflow import actions, events, hooks, policy
 from workflow.exceptions import InvalidAssignee, TaskBlocked
 from workflow.models import Task, TaskDependency, TaskEvent
 from workflow.models.tasks import SETTLED_STATUSES
@@ -75,6 +75,8 @@ class TaskActions(AggregateActions):
                 f"Task {task.node_key} waits for {names}; it becomes ready when they are done.",
                 blockers=blockers,
             )
+        if extension := hooks.extension_of(request.action):
+            extension.refuse(task, request)
 
     def perform(self, task: Task, request: ActionRequest) -> dict:
         done = {"previous_assignee": task.assigned_to_id}
@@ -91,6 +93,8 @@ class TaskActions(AggregateActions):
             allocations.release(task, now)
         else:
             getattr(task, self.catalog[request.action].method)(at=now)
+            if extension := hooks.extension_of(request.action):
+                extension.perform(task, request)
             if task.status in SETTLED_STATUSES:  # finished or dropped work holds nobody
                 allocations.release(task, now)
         return done
@@ -102,6 +106,13 @@ class TaskActions(AggregateActions):
         }
 
     def emit(self, task, event, request, done) -> None:
+        self._emit(task, event, request, done)
+        change = hooks.TaskChange(
+            task, request.action, event.from_status, request.actor, request.payload, event
+        )
+        hooks.task_changed(change)
+
+    def _emit(self, task, event, request, done) -> None:
         actor = str(request.actor)
         if self.catalog[request.action].method is None:
             outbox.emit(

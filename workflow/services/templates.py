@@ -13,7 +13,7 @@ from config.actions import InvalidTransition
 from config.api.conditional import ensure_version
 from config.principal import Principal
 from config.transactions import use_case
-from workflow import events, graph, policy
+from workflow import events, graph, hooks, policy
 from workflow.exceptions import InvalidTemplate, TemplateDraftExists, TemplateVersionPublished
 from workflow.models import ProcessTemplate, TemplateDependency, TemplateTask, TemplateVersion
 from workflow.selectors.templates import NODE_FIELDS, content_of, edges_of, with_graph
@@ -162,6 +162,9 @@ def publish_version(*, version_id: int, actor: Principal, expected_version: int)
         [{f: getattr(t, f) for f in NODE_FIELDS} for t in tasks], edges_of(version)
     )
     refuse_broken_graph(nodes, edges, allow_empty=False)
+    if errors := hooks.template_problems(version, sorted(tasks, key=lambda t: t.position)):
+        detail = errors[0]["detail"] if len(errors) == 1 else f"{len(errors)} tasks cannot publish."
+        raise InvalidTemplate(detail, errors=errors)
     # Before the status changes: after it, the database refuses any change to the tasks.
     planned = graph.plan(nodes, edges)
     _store_schedule(tasks, planned)

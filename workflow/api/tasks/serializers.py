@@ -9,6 +9,7 @@ from config.api.schema import Problem
 from config.api.serializers import Representation
 from config.api.text import TextField
 from config.roles import Role
+from workflow import hooks
 from workflow.actions import ACTIONS
 from workflow.models import Task, TaskEvent, TaskKind
 from workflow.models.templates import Priority
@@ -102,7 +103,8 @@ PAYLOAD_FIELDS = {
 ACTION_FORMS = action_forms(
     ACTIONS,
     component="TaskAction",
-    payload_fields=PAYLOAD_FIELDS,
+    # Actions other apps register (qc's) bring their payload fields with them.
+    payload_fields={**PAYLOAD_FIELDS, **hooks.extension_payload_fields()},
     payload_prefix="Task",
     label=lambda spec: spec.summary,
 )
