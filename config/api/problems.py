@@ -111,13 +111,23 @@ def validation_errors(detail: Any, pointer: str = "") -> list[dict[str, str]]:
         ]
     if isinstance(detail, list):
         if all(isinstance(item, drf.ErrorDetail) for item in detail):
-            return [{"pointer": pointer, "detail": str(item), "code": item.code} for item in detail]
+            # A Django form error raised without a code reaches DRF with code None.
+            return [
+                {"pointer": pointer, "detail": str(item), "code": item.code or "invalid"}
+                for item in detail
+            ]
         return [
             error
             for index, item in enumerate(detail)
             for error in validation_errors(item, f"{pointer}/{index}")
         ]
-    return [{"pointer": pointer, "detail": str(detail), "code": getattr(detail, "code", "invalid")}]
+    return [
+        {
+            "pointer": pointer,
+            "detail": str(detail),
+            "code": getattr(detail, "code", None) or "invalid",
+        }
+    ]
 
 
 def _validation_problem(request, exc: drf.ValidationError) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 import pytest
 from django.test import Client
+from rest_framework import exceptions as drf_exceptions
 from rest_framework.test import APIClient
 
+from config.api.problems import validation_errors
 from config.roles import Role
 from helpdesk.models import Ticket
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
@@ -277,3 +279,12 @@ def test_a_lone_surrogate_deep_inside_nesting_is_400_and_creates_nothing(admin_a
 
     assert_problem(response, 400, "malformed-request")
     assert not Ticket.objects.exists()
+
+
+def test_an_error_raised_without_a_code_still_has_one():
+    detail = drf_exceptions.ValidationError({"window": ["Ends before it starts."]}).detail
+    detail["window"][0].code = None  # as a Django form error raised without a code arrives
+
+    assert validation_errors(detail) == [
+        {"pointer": "/window", "detail": "Ends before it starts.", "code": "invalid"}
+    ]

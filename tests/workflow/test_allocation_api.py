@@ -146,6 +146,7 @@ def test_an_invalid_filter_is_a_422_problem_pointing_at_it(viewer, query, pointe
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     assert [error["pointer"] for error in response.json()["errors"]] == [pointer]
+    assert all(isinstance(error["code"], str) for error in response.json()["errors"])
 
 
 def test_a_page_of_forty_allocations_costs_one_query(

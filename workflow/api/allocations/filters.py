@@ -11,7 +11,8 @@ class AllocationFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("overlaps_start"), cleaned.get("overlaps_end")
         if start and end and end <= start:
-            self.add_error("overlaps_end", "The range must end after it starts.")
+            refusal = forms.ValidationError("The range must end after it starts.", code="empty_range")
+            self.add_error("overlaps_end", refusal)
         return cleaned
 
 
