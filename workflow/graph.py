@@ -16,20 +16,14 @@ from typing import NamedTuple
 ZERO = timedelta(0)
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+# Nodes, edges and schedules are tuples, not dataclasses: a deliverable's dashboard makes tens of
+# thousands of them per read, and a tuple is made several times faster.
+class Node(NamedTuple):
     key: Hashable  # a template's node key, or a task's id
     duration: timedelta
 
-    def __post_init__(self) -> None:
-        # A negative duration would let CPM schedule a task to end before it starts.
-        if self.duration < ZERO:
-            raise ValueError(f"Task {self.key!r} has a negative duration.")
-
 
 class Edge(NamedTuple):
-    """A tuple, not a dataclass: a deliverable's dashboard builds tens of thousands per read."""
-
     task: Hashable
     depends_on: Hashable
 
@@ -43,8 +37,7 @@ class GraphError:
     path: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Schedule:
+class Schedule(NamedTuple):
     earliest_start: timedelta
     earliest_finish: timedelta
     latest_start: timedelta
@@ -63,12 +56,14 @@ class InvalidGraph(ValueError):
 
 @dataclass
 class _Graph:
-    """Nodes as indexes in input order; adjacency lists hold (neighbour, edge index) pairs."""
+    """Nodes as indexes in input order, with adjacency lists of neighbour indexes; `edge_at` gives
+    the input index of the edge (task, depends_on), as problems point at it."""
 
     keys: list[str]
     durations: list[timedelta]
-    dependents: list[list[tuple[int, int]]]
-    blockers: list[list[tuple[int, int]]]
+    dependents: list[list[int]]
+    blockers: list[list[int]]
+    edge_at: dict[tuple[int, int], int]
 
 
 def problems(nodes: Sequence[Node], edges: Sequence[Edge]) -> list[GraphError]:
@@ -143,9 +138,7 @@ def _critical_path(
     )
     chain = [current]
     while graph.blockers[current]:
-        current = next(
-            b for b, _ in graph.blockers[current] if finish[b] == earliest_start[current]
-        )
+        current = next(b for b in graph.blockers[current] if finish[b] == earliest_start[current])
         chain.append(current)
     return [graph.keys[i] for i in reversed(chain)]
 
@@ -178,9 +171,7 @@ def _edge_problems(
 def _graph(nodes: Sequence[Node], edges: Sequence[Edge]) -> _Graph:
     """Index a graph for ordering; refuse duplicate keys and unknown nodes."""
     position = {node.key: i for i, node in enumerate(nodes)}
-    if len(position) < len(nodes) or any(
-        edge.task not in position or edge.depends_on not in position for edge in edges
-    ):
+    if len(position) < len(nodes) or not position.keys() >= {key for edge in edges for key in edge}:
         raise InvalidGraph(problems(nodes, edges))
     return _indexed(nodes, edges, position, range(len(edges)))
 
@@ -189,17 +180,21 @@ def _indexed(
     nodes: Sequence[Node], edges: Sequence[Edge], position: dict[str, int], usable: Iterable[int]
 ) -> _Graph:
     """Build the adjacency lists from the edges at the `usable` indexes."""
-    graph = _Graph(
-        keys=[node.key for node in nodes],
-        durations=[node.duration for node in nodes],
-        dependents=[[] for _ in nodes],
-        blockers=[[] for _ in nodes],
-    )
+    durations = [node.duration for node in nodes]
+    if any(duration < ZERO for duration in durations):
+        # A negative duration would let CPM schedule a task to end before it starts.
+        key = next(node.key for node in nodes if node.duration < ZERO)
+        raise ValueError(f"Task {key!r} has a negative duration.")
+    dependents: list[list[int]] = [[] for _ in nodes]
+    blockers: list[list[int]] = [[] for _ in nodes]
+    edge_at = {}
     for i in usable:
-        task, blocker = position[edges[i].task], position[edges[i].depends_on]
-        graph.dependents[blocker].append((task, i))
-        graph.blockers[task].append((blocker, i))
-    return graph
+        task_key, blocker_key = edges[i]
+        task, blocker = position[task_key], position[blocker_key]
+        dependents[blocker].append(task)
+        blockers[task].append(blocker)
+        edge_at[task, blocker] = i
+    return _Graph([node.key for node in nodes], durations, dependents, blockers, edge_at)
 
 
 def _order(graph: _Graph, nodes: Sequence[Node], edges: Sequence[Edge]) -> list[int]:
@@ -210,7 +205,7 @@ def _order(graph: _Graph, nodes: Sequence[Node], edges: Sequence[Edge]) -> list[
     while ready:
         current = heapq.heappop(ready)
         order.append(current)
-        for dependent, _ in graph.dependents[current]:
+        for dependent in graph.dependents[current]:
             waiting[dependent] -= 1
             if waiting[dependent] == 0:
                 heapq.heappush(ready, dependent)
@@ -222,10 +217,12 @@ def _order(graph: _Graph, nodes: Sequence[Node], edges: Sequence[Edge]) -> list[
 def _earliest_starts(graph: _Graph, order: list[int]) -> list[timedelta]:
     """CPM's forward pass: a node starts when its last blocker finishes."""
     earliest_start = [ZERO] * len(graph.keys)
+    durations, dependents = graph.durations, graph.dependents
     for current in order:
-        finish = earliest_start[current] + graph.durations[current]
-        for dependent, _ in graph.dependents[current]:
-            earliest_start[dependent] = max(earliest_start[dependent], finish)
+        finish = earliest_start[current] + durations[current]
+        for dependent in dependents[current]:
+            if finish > earliest_start[dependent]:
+                earliest_start[dependent] = finish
     return earliest_start
 
 
@@ -233,10 +230,12 @@ def _latest_starts(graph: _Graph, order: list[int], project_finish: timedelta) -
     """CPM's backward pass: a node must finish by the time its first dependent must start."""
     latest_finish = [project_finish] * len(graph.keys)
     latest_start = [ZERO] * len(graph.keys)
+    durations, blockers = graph.durations, graph.blockers
     for current in reversed(order):
-        latest_start[current] = latest_finish[current] - graph.durations[current]
-        for blocker, _ in graph.blockers[current]:
-            latest_finish[blocker] = min(latest_finish[blocker], latest_start[current])
+        start = latest_start[current] = latest_finish[current] - durations[current]
+        for blocker in blockers[current]:
+            if start < latest_finish[blocker]:
+                latest_finish[blocker] = start
     return latest_start
 
 
@@ -273,7 +272,7 @@ def _tangled_components(graph: _Graph) -> list[set[int]]:
         work = [(root, iter(graph.dependents[root]))]
         while work:
             current, neighbours = work[-1]
-            for neighbour, _ in neighbours:
+            for neighbour in neighbours:
                 if index[neighbour] == -1:
                     index[neighbour] = low[neighbour] = counter
                     counter += 1
@@ -309,12 +308,12 @@ def _shortest_cycle_through(
     queue = deque([source])
     while queue:
         current = queue.popleft()
-        for neighbour, edge in graph.dependents[current]:
+        for neighbour in graph.dependents[current]:
             if neighbour == source:
                 path = [current]
                 while (previous := parent[path[-1]]) is not None:
                     path.append(previous)
-                return [*reversed(path), source], edge
+                return [*reversed(path), source], graph.edge_at[source, current]
             if neighbour in component and neighbour not in parent:
                 parent[neighbour] = current
                 queue.append(neighbour)

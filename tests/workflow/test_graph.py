@@ -120,7 +120,7 @@ def test_the_same_input_gives_the_same_problems():
 
 def test_a_negative_duration_is_refused():
     with pytest.raises(ValueError, match="negative"):
-        Node("cut", -HOUR)
+        plan([Node("cut", HOUR), Node("sew", -HOUR)], [])
 
 
 def test_ready_nodes_are_ordered_as_they_were_given():

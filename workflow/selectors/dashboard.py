@@ -5,10 +5,13 @@ one its tasks as tuples, one its dependencies as id pairs; everything else is co
 so the cost in queries is the same for five tasks or five thousand.
 """
 
+import gc
 import heapq
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from workflow.graph import ZERO, Edge, Node, plan
 from workflow.models import Deliverable, Task, TaskDependency
@@ -31,8 +34,9 @@ TASK_COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class TaskRow:
+# A deliverable has up to tens of thousands of tasks: its rows and plans are tuples, which are made
+# several times faster than dataclasses.
+class TaskRow(NamedTuple):
     """The columns of a task the dashboard reads, in TASK_COLUMNS order."""
 
     id: int
@@ -52,8 +56,7 @@ class TaskRow:
         return self.status not in SETTLED_STATUSES
 
 
-@dataclass(frozen=True, slots=True)
-class TaskPlan:
+class TaskPlan(NamedTuple):
     """Where a task stands in the schedule of the remaining work; None for settled tasks."""
 
     task: TaskRow
@@ -125,14 +128,31 @@ class Dashboard:
 def read_graph(deliverable: Deliverable, now: datetime) -> DeliverableGraph:
     """Read the tasks and dependencies of `deliverable` (two queries) and plan them from `now`."""
     rows = Task.objects.filter(deliverable=deliverable).order_by("id").values_list(*TASK_COLUMNS)
-    tasks = [TaskRow(*row) for row in rows]
-    edges = list(
-        TaskDependency.objects.filter(task__deliverable=deliverable)
-        .order_by("task_id", "depends_on_id")
-        .values_list("task_id", "depends_on_id")
+    edges = TaskDependency.objects.filter(task__deliverable=deliverable).order_by(
+        "task_id", "depends_on_id"
     )
-    plans, chain, finish = _plan(tasks, edges, now)
-    return DeliverableGraph(deliverable, now, tasks, edges, plans, chain, finish)
+    with _collector_paused():
+        tasks = list(map(TaskRow._make, rows))
+        edge_list = list(edges.values_list("task_id", "depends_on_id"))
+        plans, chain, finish = _plan(tasks, edge_list, now)
+    return DeliverableGraph(deliverable, now, tasks, edge_list, plans, chain, finish)
+
+
+@contextmanager
+def _collector_paused():
+    """Hold Python's cycle collector while a graph is read and planned.
+
+    The tens of thousands of tuples, lists and dicts made here hold no reference cycles, yet
+    making them ran the collector over the whole heap again and again: more than half the CPU of
+    reading a 10,000-task deliverable (measured with it on and off). It runs again after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def dashboard_of(graph: DeliverableGraph) -> Dashboard:
