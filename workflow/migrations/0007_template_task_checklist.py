@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workflow', '0006_allocation_capacity_guard'),
+        ("workflow", "0006_allocation_capacity_guard"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='templatetask',
-            name='checklist_key',
+            model_name="templatetask",
+            name="checklist_key",
             field=models.SlugField(blank=True),
         ),
         migrations.AddField(
-            model_name='templatetask',
-            name='checklist_number',
+            model_name="templatetask",
+            name="checklist_number",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
     ]

@@ -11,7 +11,9 @@ class AllocationFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("overlaps_start"), cleaned.get("overlaps_end")
         if start and end and end <= start:
-            refusal = forms.ValidationError("The range must end after it starts.", code="empty_range")
+            refusal = forms.ValidationError(
+                "The range must end after it starts.", code="empty_range"
+            )
             self.add_error("overlaps_end", refusal)
         return cleaned
 
