@@ -38,6 +38,8 @@ class ActionSpec:
     transition: str | None = "__name__"
     # What else the aggregate's state must allow (for an action that is no transition, all of it).
     available: Callable[[Any], bool] | None = None
+    # Whether this caller in particular may take it, beyond the role (four eyes, say).
+    permitted: Callable[[Any, Principal], bool] | None = None
     summary: str = ""
     example: dict = field(default_factory=dict)
 
@@ -98,7 +100,9 @@ class ActionCatalog:
         return [
             name
             for name, spec in self.specs.items()
-            if principal.role in spec.roles and spec.possible(aggregate)
+            if principal.role in spec.roles
+            and spec.possible(aggregate)
+            and (spec.permitted is None or spec.permitted(aggregate, principal))
         ]
 
     def check(self, aggregate, name: str, principal: Principal) -> None:

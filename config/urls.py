@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("outbox.api.urls")),
     path("", include("helpdesk.api.urls")),
     path("", include("workflow.api.urls")),
+    path("", include("qc.api.urls")),
 ]
 
 urlpatterns = [

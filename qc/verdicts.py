@@ -8,13 +8,16 @@ item's. Any required item that fails or has no reading rejects the attempt.
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, Inexact, InvalidOperation
 
 from qc.models import ChecklistItem, Inspection, ItemKind
 
 PASS, FAIL = "pass", "fail"
-# "12.5", "-0.25", "12.50 mm": digits with an optional sign, decimals and unit.
-NUMBER = re.compile(r"^\s*(?P<number>[+-]?(\d+(\.\d*)?|\.\d+))\s*(?P<unit>\S.*?)?\s*$")
+# "12.5", "-0.25", "12.50 mm": ASCII digits with an optional sign, decimals and unit (\d would
+# also take other scripts' digits, which Decimal reads as numbers).
+NUMBER = re.compile(r"^\s*(?P<number>[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+))\s*(?P<unit>\S.*?)?\s*$")
+# Nominal ± tolerance must be the exact bound: a rounded one would move the boundary.
+EXACT = Context(prec=60, traps=[Inexact])
 
 
 class InvalidReading(ValueError):
@@ -30,7 +33,11 @@ class Failure:
 
 
 def judge(item: ChecklistItem, value: str, *, evidence: int = 0) -> bool | None:
-    """Whether `value` passes `item`; None for an item that cannot fail (text)."""
+    """Whether `value` passes `item`; None for written text, which cannot fail.
+
+    A choice item without passing choices passes with any of its choices (it records, say, a
+    colour); blank text fails, as if nothing were written.
+    """
     if item.kind == ItemKind.PASS_FAIL:
         if value not in (PASS, FAIL):
             raise InvalidReading(f'{item.key} takes "pass" or "fail".')
@@ -43,6 +50,8 @@ def judge(item: ChecklistItem, value: str, *, evidence: int = 0) -> bool | None:
         return value in (item.passing_choices or item.choices)
     if item.kind == ItemKind.EVIDENCE:
         return evidence > 0
+    if not isinstance(value, str):
+        raise InvalidReading(f"{item.key} takes text.")
     return None if value.strip() else False  # text: written is enough
 
 
@@ -63,7 +72,8 @@ def as_decimal(item: ChecklistItem, value: str) -> Decimal:
 
 def _within_limits(item: ChecklistItem, number: Decimal) -> bool:
     if item.nominal is not None:
-        return item.nominal - item.tolerance <= number <= item.nominal + item.tolerance
+        lowest = EXACT.subtract(item.nominal, item.tolerance)
+        return lowest <= number <= EXACT.add(item.nominal, item.tolerance)
     above_minimum = item.minimum is None or number >= item.minimum
     return above_minimum and (item.maximum is None or number <= item.maximum)
 

@@ -16,7 +16,9 @@ from workflow.services.projects import create_project
 from workflow.services.tasks import apply_task_action
 
 TEMPLATE_FILE = Path(__file__).with_name("demo_files") / "garment-order.yaml"
-FINISHED = ["brief", "measure", "order-fabric"]
+DEMO_REFERENCE = "SO-1001"
+# Everything upstream of the sewing: sew and attach-trims, inspected, are qc/demo.py's to show.
+FINISHED = ["brief", "measure", "pattern", "order-fabric", "order-trims", "cut"]
 
 
 @transaction.atomic
@@ -35,7 +37,7 @@ def load_demo_workflow(organization: Organization) -> None:
         project_id=project.pk,
         actor=actor,
         name="Linen jacket for D. Reyes",
-        external_reference="SO-1001",
+        external_reference=DEMO_REFERENCE,
     )
     for node_key in FINISHED:
         for action in ("start", "complete"):

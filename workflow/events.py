@@ -4,6 +4,9 @@ from workflow.models import Deliverable, Project, Task, TemplateVersion
 
 TEMPLATE_PUBLISHED = "template.published"
 DELIVERABLE_STARTED = "deliverable.started"
+DELIVERABLE_READY_FOR_SIGNOFF = "deliverable.ready_for_signoff"
+DELIVERABLE_SIGNED_OFF = "deliverable.signed_off"
+DELIVERABLE_SIGNOFF_REVOKED = "deliverable.signoff_revoked"
 PROJECT_UPGRADED = "project.upgraded"
 TASK_STATUS_CHANGED = "task.status_changed"
 TASK_ASSIGNED = "task.assigned"

@@ -46,7 +46,13 @@ PUBLIC_BASE_URL = env_str("SERVICEFLOW_PUBLIC_BASE_URL").rstrip("/")
 
 # `make run` loads these, in order, into the demo organization (config imports no app by name).
 DEMO_ACCOUNTS_LOADER = "accounts.demo.load_demo_accounts"
-DEMO_LOADERS = ["helpdesk.demo.load_demo_tickets", "workflow.demo.load_demo_workflow"]
+DEMO_LOADERS = [
+    "helpdesk.demo.load_demo_tickets",
+    # The garment template names the seam checklist: it must be published first.
+    "qc.demo.load_demo_checklists",
+    "workflow.demo.load_demo_workflow",
+    "qc.demo.load_demo_inspections",
+]
 # Where Idempotency-Key claims and responses are stored (the HTTP inbox of the outbox app).
 IDEMPOTENCY_STORE = "outbox.services.idempotency"
 
@@ -220,6 +226,7 @@ API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # the same bound for bodies outside the API
 WORKFLOW_BULK_ACTION_LIMIT = env_int("WORKFLOW_BULK_ACTION_LIMIT", 100)  # tasks per bulk action
+QC_ESCALATION_REJECTIONS = env_int("QC_ESCALATION_REJECTIONS", 3)  # rejections that escalate a task
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ServiceFlow API",
@@ -243,6 +250,7 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "workflow.models.Task.Status",
         "TaskKindEnum": "workflow.models.TaskKind",
         "KindEnum": ["user", "api_key"],
+        "ChecklistItemKindEnum": "qc.models.ItemKind",
         "AllowedActionsEnum": "helpdesk.actions.ACTIONS",
     },
 }

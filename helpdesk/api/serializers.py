@@ -3,7 +3,8 @@ from rest_framework import serializers
 
 from config.api.actions import action_forms, allowed_actions_out, required_message
 from config.api.serializers import Representation
-from config.api.text import NameField, TextField, validate_name
+from config.api.text import NameField, TextField
+from config.api.uploads import STORED_FILE_FIELDS, StoredFileOut, UploadedFileField
 from helpdesk.actions import ACTIONS
 from helpdesk.models import (
     COMMENT_MAX_LENGTH,
@@ -120,22 +121,10 @@ class CommentIn(serializers.Serializer):
     )
 
 
-class AttachmentOut(serializers.ModelSerializer):
-    uploaded_by = serializers.CharField(source="uploaded_by_label")
-    download_url = serializers.SerializerMethodField()
-
+class AttachmentOut(StoredFileOut):
     class Meta:
         model = Attachment
-        fields = [
-            "id",
-            "name",
-            "content_type",
-            "size",
-            "sha256",
-            "uploaded_by",
-            "created_at",
-            "download_url",
-        ]
+        fields = STORED_FILE_FIELDS
         read_only_fields = fields
 
     def get_download_url(self, attachment: Attachment) -> str:
@@ -149,13 +138,7 @@ class AttachmentOut(serializers.ModelSerializer):
 
 
 class AttachmentIn(serializers.Serializer):
-    file = serializers.FileField(
-        max_length=255, help_text="The file, sent as multipart/form-data; its name is kept."
-    )
-
-    def validate_file(self, upload):
-        validate_name(upload.name)  # shown in lists and sent back in Content-Disposition
-        return upload
+    file = UploadedFileField(help_text="The file, sent as multipart/form-data; its name is kept.")
 
 
 class TicketEventOut(serializers.ModelSerializer):

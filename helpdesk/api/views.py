@@ -3,7 +3,6 @@ import functools
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -21,6 +20,7 @@ from config.api.pagination import page_of
 from config.api.parsing import parse
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
 from config.api.schema import IF_MATCH, IF_NONE_MATCH, Problem, response_headers
+from config.api.uploads import DOWNLOAD_RESPONSES, download
 from helpdesk import actions, policy, selectors
 from helpdesk.api import examples
 from helpdesk.api.filters import TicketFilter, TicketOrdering
@@ -207,25 +207,13 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
         return Response(AttachmentOut(attachment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary="Download an attachment",
-        responses={
-            (200, "*/*"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file, with the type it was uploaded with."
-            )
-        },
-    )
+    @extend_schema(summary="Download an attachment", responses=DOWNLOAD_RESPONSES)
     @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_id>[0-9]+)/content")
     def attachment_content(self, request: Request, key: str, attachment_id: str) -> FileResponse:
         attachment = get_object_or_404(
             selectors.list_attachments_for(self.get_object()), pk=attachment_id
         )
-        return FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.name,
-            content_type=attachment.content_type,
-        )
+        return download(attachment.file, name=attachment.name, content_type=attachment.content_type)
 
     @extend_schema(summary="The ticket's history", responses={200: page_of(TicketEventOut)})
     @action(detail=True, methods=["get"], serializer_class=TicketEventOut)

@@ -21,10 +21,12 @@ from config.admin import OrganizationScopedAdmin
 from config.roles import Role
 from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket
 from outbox.models import Delivery, IdempotencyRecord, Notification, OutboxMessage, WebhookEndpoint
+from qc.models import ChecklistTemplate, ChecklistVersion, Inspection, SignOff
 from tests.accounts.admin_sessions import signed_in_admin, staff_member, superuser
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.helpdesk.factories import TicketFactory
 from tests.outbox.factories import WebhookEndpointFactory, emit_event
+from tests.qc.factories import open_inspection_row
 from tests.workflow.factories import (
     ProcessTemplateFactory,
     deliverable_with_tasks,
@@ -95,6 +97,16 @@ SAMPLES = {
         user=_member(org),
         slot=1,
         allocated_by_label="sample",
+    ),
+    ChecklistTemplate: lambda org, owner: ChecklistTemplate.objects.create(
+        organization=org, key="seams", name="Seams"
+    ),
+    ChecklistVersion: lambda org, owner: ChecklistVersion.objects.create(
+        template=ChecklistTemplate.objects.create(organization=org, key="fit", name="Fit"), number=1
+    ),
+    Inspection: lambda org, owner: open_inspection_row(org),
+    SignOff: lambda org, owner: SignOff.objects.create(
+        organization=org, deliverable=deliverable_with_tasks(org), role="admin", signer_label="s"
     ),
 }
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)

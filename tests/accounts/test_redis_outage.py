@@ -21,7 +21,7 @@ from accounts.api_keys import InvalidApiKey, authenticate_api_key
 from accounts.models import ApiKey
 from config.roles import Role
 from tests.e2e.processes import free_port, gunicorn, wait_for
-from tests.helpdesk.conftest import NEW_TICKET
+from tests.helpdesk.factories import NEW_TICKET
 
 
 @contextlib.contextmanager

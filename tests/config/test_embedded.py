@@ -6,7 +6,7 @@ import sys
 
 from django.conf import settings
 
-from tests.config.test_settings import clean_env
+from tests.config.environments import clean_env, run_embedded
 
 SCRIPT = """
 import json, django
@@ -39,25 +39,6 @@ actor = Principal(organization.pk, organization.slug, Role.AGENT, label="agent")
 keys = [open_ticket(actor=actor, subject="s", requester_email="c@example.com").key for _ in "abc"]
 print(json.dumps({"keys": keys, "counts": [cache.count("hits", 60) for _ in "ab"]}))
 """
-
-
-def run_embedded(tmp_path, script: str) -> str:
-    """Migrate a fresh embedded database, run the script against it, return its last line."""
-    env = clean_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings.base")
-    run = {
-        "cwd": settings.BASE_DIR,
-        "env": env,
-        "capture_output": True,
-        "text": True,
-        "timeout": 120,
-    }
-
-    migrated = subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], **run)
-    ran = subprocess.run([sys.executable, "-c", script], **run)
-
-    assert migrated.returncode == 0, migrated.stderr
-    assert ran.returncode == 0, ran.stderr
-    return ran.stdout.splitlines()[-1]
 
 
 def test_embedded_database_numbers_tickets_and_counts_in_memory(tmp_path):

@@ -10,22 +10,9 @@ from config.roles import Role
 from helpdesk.models import Ticket
 from tests.accounts.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.concurrency import run_concurrently
+from tests.problems import assert_problem
 
 pytestmark = pytest.mark.django_db
-
-PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "trace_id"}
-
-
-def assert_problem(response, status: int, slug: str) -> dict:
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert set(body) >= PROBLEM_MEMBERS
-    assert body["status"] == status
-    assert body["type"] == f"http://testserver/problems/{slug}"
-    assert body["instance"] == response.wsgi_request.get_full_path()
-    assert len(body["trace_id"]) == 32
-    return body
 
 
 def test_malformed_json_is_400(admin_api):

@@ -1,9 +1,10 @@
 """The OpenAPI contract is fit for generated clients."""
 
-import jsonschema
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
+
+from tests.contract.examples import validate_example
 
 OPERATIONS = ("get", "post", "put", "patch", "delete")
 
@@ -15,23 +16,6 @@ def schema() -> dict:
     return document
 
 
-def as_json_schema(node):
-    """OpenAPI 3.0 schemas say `nullable: true`; JSON Schema says `null` is a type."""
-    if isinstance(node, list):
-        return [as_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    converted = {key: as_json_schema(value) for key, value in node.items() if key != "nullable"}
-    if node.get("nullable"):
-        return {"anyOf": [converted, {"type": "null"}]}
-    return converted
-
-
-def validate_example(value, schema: dict, media: dict) -> None:
-    document = as_json_schema({**media["schema"], "components": schema["components"]})
-    jsonschema.Draft7Validator(document).validate(value)
-
-
 def operations(schema: dict):
     for path, item in schema["paths"].items():
         for method in OPERATIONS:
@@ -39,7 +23,10 @@ def operations(schema: dict):
                 yield path, method, item[method]
 
 
-UPLOADS = {("/api/v1/tickets/{key}/attachments", "post")}
+UPLOADS = {
+    ("/api/v1/tickets/{key}/attachments", "post"),
+    ("/api/v1/inspections/{id}/evidence", "post"),
+}
 
 
 def test_request_bodies_are_json_only_except_file_uploads(schema):

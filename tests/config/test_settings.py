@@ -1,7 +1,6 @@
 """Settings come from the environment; with none set, the project runs embedded."""
 
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -9,6 +8,8 @@ import sys
 import pytest
 from cryptography.fernet import Fernet
 from django.conf import settings
+
+from tests.config.environments import clean_env
 
 SHOW_SETTINGS = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -26,15 +27,6 @@ def run_manage_py(args: list[str], env: dict[str, str]) -> subprocess.CompletedP
         text=True,
         timeout=120,
     )
-
-
-def clean_env(tmp_path, **extra: str) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DJANGO_SETTINGS_MODULE"}
-    }
-    return {**env, "SERVICEFLOW_VAR_DIR": str(tmp_path), **extra}
 
 
 def test_no_environment_means_sqlite_locmem_and_a_serverless_broker(tmp_path):

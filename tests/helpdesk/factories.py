@@ -3,6 +3,15 @@ import factory
 from helpdesk.models import Contact, Ticket
 from tests.accounts.factories import OrganizationFactory
 
+# The body of a request that opens a ticket through the API.
+NEW_TICKET = {
+    "subject": "Cannot sign in",
+    "description": "Password rejected since this morning.",
+    "requester": {"email": "dana@customer.example", "name": "Dana"},
+    "priority": "high",
+    "tags": ["login"],
+}
+
 
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -9,7 +9,7 @@ from config.roles import Role
 from helpdesk.models import BusinessCalendar, SlaPolicy, Ticket, TicketEvent
 from helpdesk.services import sla, sla_targets, tickets
 from outbox.models import OutboxMessage
-from tests.helpdesk.conftest import NEW_TICKET
+from tests.helpdesk.factories import NEW_TICKET
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from helpdesk.models import Ticket, TicketEvent
 from outbox.models import Notification, OutboxMessage
 from outbox.services.drain import drain_batch
 from tests.concurrency import run_concurrently
-from tests.helpdesk.factories import TicketFactory
+from tests.helpdesk.factories import NEW_TICKET, TicketFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -201,8 +201,6 @@ def test_ten_concurrent_patches_from_one_version_yield_one_success(organization,
 def test_twenty_concurrent_creations_with_one_idempotency_key_make_one_ticket(
     organization, issue_key
 ):
-    from tests.helpdesk.conftest import NEW_TICKET
-
     credentials, key = f"Bearer {issue_key(organization)}", str(uuid.uuid4())
 
     def create():

@@ -10,8 +10,7 @@ from helpdesk.api.serializers import ContactOut, TicketOut
 from helpdesk.models import Contact, Ticket, TicketEvent
 from outbox.models import OutboxMessage
 from tests.accounts.factories import OrganizationFactory
-from tests.helpdesk.conftest import NEW_TICKET
-from tests.helpdesk.factories import TicketFactory
+from tests.helpdesk.factories import NEW_TICKET, TicketFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from outbox.publishers.consumers import apply_once
 from outbox.services.drain import drain, drain_batch
 from outbox.services.notifications import send_pending_emails
 from tests.accounts.factories import MembershipFactory, UserFactory
-from tests.outbox.conftest import backend_state, this_backend_pid
+from tests.outbox.backends import backend_state, this_backend_pid
 from tests.outbox.factories import emit_event
 
 pytestmark = pytest.mark.django_db

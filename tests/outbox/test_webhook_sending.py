@@ -12,7 +12,7 @@ from outbox.models import Delivery
 from outbox.services.deliveries import deliver_all_due, deliver_due, redeliver
 from outbox.services.drain import drain
 from outbox.services.webhooks import delete_endpoint, update_endpoint
-from tests.outbox.conftest import backend_state, this_backend_pid
+from tests.outbox.backends import backend_state, this_backend_pid
 from tests.outbox.factories import WebhookEndpointFactory, emit_event
 
 

@@ -10,7 +10,9 @@ from datetime import timedelta
 import factory
 from django.db.models import F
 
-from tests.accounts.factories import OrganizationFactory
+from config.roles import Role
+from tests.accounts.factories import MembershipFactory, OrganizationFactory
+from tests.workflow.acting import tasks_of
 from workflow.models import (
     Deliverable,
     ProcessTemplate,
@@ -28,6 +30,9 @@ DAY = timedelta(days=1)
 GARMENT_NODES = ["cut", "sew", "embroider", "press", "pack"]
 GARMENT_EDGES = [("sew", "cut"), ("embroider", "cut"), ("press", "sew"), ("press", "embroider")]
 GARMENT_EDGES += [("pack", "press")]
+# Allocation windows of two consecutive days: they touch, they do not overlap.
+MONDAY = {"start": "2026-12-07T08:00:00+00:00", "end": "2026-12-08T08:00:00+00:00"}
+TUESDAY = {"start": "2026-12-08T08:00:00+00:00", "end": "2026-12-09T08:00:00+00:00"}
 
 
 class ProcessTemplateFactory(factory.django.DjangoModelFactory):
@@ -132,6 +137,21 @@ def deliverable_with_tasks(organization, version: TemplateVersion | None = None)
         )
     )
     return deliverable
+
+
+def independent_tasks(organization, count: int) -> list[Task]:
+    """`count` ready tasks of one deliverable, none depending on another."""
+    nodes = [f"job-{n}" for n in range(count)]
+    tasks = tasks_of(
+        deliverable_with_tasks(organization, template_version(organization, nodes, []))
+    )
+    return [tasks[node] for node in nodes]
+
+
+def worker(organization, capacity: int = 1):
+    """An agent of `organization` who can hold `capacity` overlapping allocations."""
+    membership = MembershipFactory(organization=organization, role=Role.AGENT, capacity=capacity)
+    return membership.user
 
 
 def rewrite_task(task: Task, **columns) -> Task:

@@ -2,16 +2,15 @@ import re
 
 import pytest
 from django.test import Client
-from django.utils.duration import duration_string
 
 from config.roles import Role
 from outbox.models import OutboxMessage
 from tests.accounts.admin_sessions import signed_in_admin, staff_member
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
+from tests.workflow.admin_pages import button_values, draft_form, page_of, press
 from tests.workflow.factories import deliverable_with_tasks, project_with, template_version
 from workflow import events
 from workflow.models import Deliverable, Project, Task, TaskEvent, TemplateVersion
-from workflow.selectors.templates import NODE_FIELDS
 
 pytestmark = pytest.mark.django_db
 
@@ -24,55 +23,8 @@ def staff_client(organization) -> Client:
     return signed_in_admin(staff_member(organization))
 
 
-def page_of(response) -> str:
-    return response.content.decode()
-
-
-def button_values(page: str, button_url: str) -> dict:
-    """The hidden values a page's button posts (the version the page showed)."""
-    form = re.search(rf'<form[^>]*action="{re.escape(button_url)}".*?</form>', page, re.S)
-    assert form, f"no button posting to {button_url}"
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[0]))
-
-
-def press(client: Client, page_url: str, button_url: str, **fields):
-    """Open a page and press one of its buttons, with `fields` filled in."""
-    shown = button_values(page_of(client.get(page_url)), button_url)
-    return client.post(button_url, {**shown, **fields}, follow=True)
-
-
 def task_of(deliverable, node_key: str) -> Task:
     return deliverable.tasks.get(node_key=node_key)
-
-
-def draft_form(version: TemplateVersion, titles: dict | None = None, **fields) -> dict:
-    """The POST of a draft's page as shown, with some nodes retitled (`{node_key: title}`)."""
-    titles = titles or {}
-    tasks = list(version.tasks.order_by("position", "id"))
-    edges = list(version.dependencies.order_by("id"))
-    data = {
-        "expected_version": version.version,
-        "signoff_roles": version.signoff_roles,
-        "tasks-TOTAL_FORMS": len(tasks),
-        "tasks-INITIAL_FORMS": len(tasks),
-        "dependencies-TOTAL_FORMS": len(edges),
-        "dependencies-INITIAL_FORMS": len(edges),
-        **fields,
-    }
-    for i, task in enumerate(tasks):
-        row = {field: getattr(task, field) for field in NODE_FIELDS}
-        row |= {"id": task.pk, "version": version.pk, "position": task.position}
-        row |= {"planned_duration": duration_string(task.planned_duration)}
-        row["title"] = titles.get(task.node_key, task.title)
-        for flag in ("is_milestone", "requires_qc"):
-            if not row[flag]:
-                del row[flag]  # an unticked checkbox is not posted
-        data |= {f"tasks-{i}-{field}": value for field, value in row.items()}
-    for i, edge in enumerate(edges):
-        row = {"id": edge.pk, "version": version.pk, "task": edge.task_id}
-        row["depends_on"] = edge.depends_on_id
-        data |= {f"dependencies-{i}-{field}": value for field, value in row.items()}
-    return data
 
 
 def test_another_organizations_workflow_pages_and_buttons_are_404(organization):

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from tests.accounts.admin_sessions import signed_in_admin, staff_member
 from tests.accounts.factories import OrganizationFactory
-from tests.workflow.acting import act, principal
-from tests.workflow.factories import rewrite_task
-from tests.workflow.test_allocations import assign, independent_tasks, worker
+from tests.workflow.acting import act, assign, principal
+from tests.workflow.factories import independent_tasks, rewrite_task, worker
 
 pytestmark = pytest.mark.django_db
 

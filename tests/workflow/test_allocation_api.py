@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from config.roles import Role
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
-from tests.workflow.acting import act, finish, principal
-from tests.workflow.factories import rewrite_task
-from tests.workflow.test_allocations import MONDAY, TUESDAY, assign, independent_tasks, worker
+from tests.workflow.acting import act, assign, finish, principal
+from tests.workflow.factories import MONDAY, TUESDAY, independent_tasks, rewrite_task, worker
 from workflow.api.allocations import examples
 from workflow.exceptions import AllocationConflict
 from workflow.models import Allocation

@@ -3,37 +3,16 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Membership
 from config.roles import Role
-from tests.accounts.factories import MembershipFactory
 from tests.concurrency import run_concurrently
-from tests.workflow.acting import act, finish, principal, tasks_of
-from tests.workflow.factories import deliverable_with_tasks, template_version
+from tests.workflow.acting import act, assign, finish, principal
+from tests.workflow.factories import MONDAY, TUESDAY, independent_tasks, worker
 from workflow.exceptions import AllocationConflict
 from workflow.models import Allocation, Task, TaskEvent
 
-MONDAY = {"start": "2026-12-07T08:00:00+00:00", "end": "2026-12-08T08:00:00+00:00"}
-TUESDAY = {"start": "2026-12-08T08:00:00+00:00", "end": "2026-12-09T08:00:00+00:00"}
 MONDAY_NOON_TO_TUESDAY_NOON = {
     "start": "2026-12-07T12:00:00+00:00",
     "end": "2026-12-08T12:00:00+00:00",
 }
-
-
-def independent_tasks(organization, count: int) -> list[Task]:
-    nodes = [f"job-{n}" for n in range(count)]
-    tasks = tasks_of(
-        deliverable_with_tasks(organization, template_version(organization, nodes, []))
-    )
-    return [tasks[node] for node in nodes]
-
-
-def worker(organization, capacity: int = 1):
-    membership = MembershipFactory(organization=organization, role=Role.AGENT, capacity=capacity)
-    return membership.user
-
-
-def assign(task: Task, user, window=None, actor=None, **options):
-    payload = {"assign_to": user.pk, **({"window": window} if window else {})}
-    return act(task, "assign", actor, payload, **options)
 
 
 def test_capacity_one_refuses_an_overlapping_window_and_accepts_an_adjacent_one(

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from outbox.models import OutboxMessage
-from tests.config.test_embedded import run_embedded
+from tests.config.environments import run_embedded
 from tests.workflow.factories import GARMENT_EDGES, project_with, template_version
 from workflow.exceptions import DuplicateReference
 from workflow.models import (

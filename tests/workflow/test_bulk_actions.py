@@ -1,15 +1,18 @@
 """Bulk task actions: each task succeeds or fails alone, and bad input changes nothing."""
 
+import threading
+import time
 import uuid
 
 import pytest
+from django.db import connection, transaction
 
 from config.roles import Role
 from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.concurrency import run_concurrently
-from tests.workflow.acting import act, tasks_of
-from tests.workflow.factories import deliverable_with_tasks, template_version
+from tests.workflow.acting import act, principal, status, tasks_of
+from tests.workflow.factories import deliverable_with_tasks, independent_tasks, template_version
 from workflow.api.tasks import examples
 from workflow.api.tasks.bulk import parse_bulk_action
 from workflow.models import Allocation, Task, TaskEvent
@@ -38,12 +41,6 @@ def tasks(deliverable) -> dict[str, Task]:
 @pytest.fixture
 def admin_client(client_for):
     return client_for(Role.ADMIN)
-
-
-def independent_tasks(organization, count: int) -> list[Task]:
-    nodes = [f"job-{n:02}" for n in range(count)]
-    version = template_version(organization, nodes, [])
-    return list(deliverable_with_tasks(organization, version).tasks.order_by("id"))
 
 
 def bulk(client, deliverable_id: int, action: str, entries, payload=None, **headers):
@@ -390,3 +387,42 @@ def test_two_batches_listing_the_same_tasks_in_opposite_orders_do_not_deadlock(
 
     assert sum(succeeded) == 30
     assert TaskEvent.objects.filter(task__in=tasks, action="start").count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_takes_its_task_locks_before_a_settling_task_locks_the_deliverable(
+    organization, client_for
+):
+    first, second = independent_tasks(organization, 2)
+    admin = principal(organization)
+    for task in (first, second):
+        act(task, "start", admin)
+    holding = threading.Event()
+
+    def single_action_holding_the_second_task():
+        try:
+            with transaction.atomic():
+                Task.objects.select_for_update().get(pk=second.pk)
+                holding.set()
+                time.sleep(1)  # the batch goes as far as it can meanwhile
+                act(second, "complete", admin)
+        finally:
+            connection.close()
+
+    single = threading.Thread(target=single_action_holding_the_second_task)
+    single.start()
+    holding.wait()
+    # Locking `first` then the deliverable (first settles) before waiting for `second` would
+    # meet the single action, which holds `second` and wants the deliverable: a deadlock.
+    response = bulk(
+        client_for(Role.ADMIN),
+        first.deliverable_id,
+        "complete",
+        at_version(first, second, version=2),
+    )
+    single.join()
+
+    assert response.status_code == 200, response.content
+    outcomes = [result["outcome"] for result in response.json()["results"]]
+    assert outcomes == ["done", "failed"]  # second was completed by the single action first
+    assert {status(first), status(second)} == {Task.Status.DONE}

@@ -7,6 +7,7 @@ from django.test import Client
 
 from config.roles import Role
 from tests.accounts.factories import PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
+from tests.workflow.acting import current_version, post_action
 from tests.workflow.factories import deliverable_with_tasks, rewrite_task, template_version
 from workflow.actions import ACTIONS
 from workflow.api.tasks.serializers import ACTION_FORMS
@@ -38,21 +39,9 @@ def tasks(deliverable) -> dict[str, Task]:
     return {task.node_key: task for task in deliverable.tasks.all()}
 
 
-def current_version(task: Task) -> int:
-    return Task.objects.values_list("version", flat=True).get(pk=task.pk)
-
-
-def act(client, task: Task, action: str, payload=None, **body):
-    """Post `action` based on the version the task is at now, unless the body says otherwise."""
-    if "expected_version" not in body and "expected_row_version" not in body:
-        body["expected_version"] = current_version(task)
-    body = {"action": action, **body, **({"payload": payload} if payload is not None else {})}
-    return client.post(f"/api/v1/tasks/{task.pk}/actions", body, format="json")
-
-
 def finish(client, task: Task) -> None:
     for action in ("start", "complete"):
-        assert act(client, task, action).status_code == 200
+        assert post_action(client, task, action).status_code == 200
 
 
 def status_of(task: Task) -> str:
@@ -98,8 +87,8 @@ def test_blocked_by_names_only_the_blockers_still_open(admin, tasks):
 
 def test_events_list_the_history_newest_first(admin, member, tasks):
     cut = tasks["cut"]
-    act(admin, cut, "assign", {"assign_to": member.pk})
-    act(admin, cut, "start")
+    post_action(admin, cut, "assign", {"assign_to": member.pk})
+    post_action(admin, cut, "start")
 
     page = admin.get(f"/api/v1/tasks/{cut.pk}/events").json()
 
@@ -116,8 +105,8 @@ def test_events_list_the_history_newest_first(admin, member, tasks):
 def test_assign_and_unassign_change_the_assignee_and_keep_the_status(admin, member, tasks):
     cut = tasks["cut"]
 
-    assigned = act(admin, cut, "assign", {"assign_to": member.pk})
-    unassigned = act(admin, cut, "unassign")
+    assigned = post_action(admin, cut, "assign", {"assign_to": member.pk})
+    unassigned = post_action(admin, cut, "unassign")
 
     assert assigned.status_code == 200
     assert assigned["ETag"] == '"2"'
@@ -137,8 +126,8 @@ def test_assign_and_unassign_change_the_assignee_and_keep_the_status(admin, memb
 def test_start_then_complete_finishes_the_task_and_readies_what_waited_for_it(agent, tasks):
     cut = tasks["cut"]
 
-    started = act(agent, cut, "start")
-    completed = act(agent, cut, "complete")
+    started = post_action(agent, cut, "start")
+    completed = post_action(agent, cut, "complete")
 
     assert started.status_code == 200
     assert started.json()["status"] == "in_progress"
@@ -154,9 +143,9 @@ def test_start_then_complete_finishes_the_task_and_readies_what_waited_for_it(ag
 def test_submit_sends_a_task_that_requires_qc_to_review(agent, organization):
     version = template_version(organization, ["cut"], [], requires_qc=("cut",))
     cut = deliverable_with_tasks(organization, version).tasks.get()
-    act(agent, cut, "start")
+    post_action(agent, cut, "start")
 
-    submitted = act(agent, cut, "submit")
+    submitted = post_action(agent, cut, "submit")
 
     assert submitted.status_code == 200
     assert submitted.json()["status"] == "in_review"
@@ -167,7 +156,7 @@ def test_admins_reopen_finished_work_and_its_dependents_wait_again(admin, tasks)
     cut = tasks["cut"]
     finish(admin, cut)
 
-    reopened = act(admin, cut, "reopen", REASONS)
+    reopened = post_action(admin, cut, "reopen", REASONS)
 
     assert reopened.status_code == 200
     assert reopened.json()["status"] == "reopened"
@@ -178,7 +167,7 @@ def test_admins_reopen_finished_work_and_its_dependents_wait_again(admin, tasks)
 
 
 def test_admins_cancel_with_a_reason(admin, tasks):
-    cancelled = act(admin, tasks["sew"], "cancel", {"reason": "Not needed for this order"})
+    cancelled = post_action(admin, tasks["sew"], "cancel", {"reason": "Not needed for this order"})
 
     assert cancelled.status_code == 200
     assert cancelled.json()["status"] == "cancelled"
@@ -191,7 +180,7 @@ def test_admins_cancel_with_a_reason(admin, tasks):
 def test_starting_a_blocked_task_is_409_listing_what_it_waits_for(agent, tasks):
     sew = tasks["sew"]
 
-    response = act(agent, sew, "start")
+    response = post_action(agent, sew, "start")
 
     assert response.status_code == 409
     problem = response.json()
@@ -233,9 +222,9 @@ def test_a_replayed_client_event_id_returns_the_result_without_acting_twice(admi
     event_id = str(uuid.uuid4())
     body = {"payload": {"assign_to": member.pk}, "client_event_id": event_id}
 
-    first = act(admin, cut, "assign", **body, expected_version=1)
-    replay = act(admin, cut, "assign", **body, expected_version=1)
-    reused = act(admin, cut, "start", client_event_id=event_id)
+    first = post_action(admin, cut, "assign", **body, expected_version=1)
+    replay = post_action(admin, cut, "assign", **body, expected_version=1)
+    reused = post_action(admin, cut, "start", client_event_id=event_id)
 
     assert first.status_code == replay.status_code == 200
     assert "Idempotent-Replayed" not in first
@@ -253,9 +242,9 @@ def test_assign_says_what_to_send_when_assign_to_is_missing_or_wrong(admin, task
     cut = tasks["cut"]
     stranger = MembershipFactory(organization=OrganizationFactory(), role=Role.AGENT).user
 
-    empty = act(admin, cut, "assign", {})
-    absent = act(admin, cut, "assign")
-    foreign = act(admin, cut, "assign", {"assign_to": stranger.pk})
+    empty = post_action(admin, cut, "assign", {})
+    absent = post_action(admin, cut, "assign")
+    foreign = post_action(admin, cut, "assign", {"assign_to": stranger.pk})
 
     assert empty.status_code == 422
     assert (
@@ -271,24 +260,31 @@ def test_assign_says_what_to_send_when_assign_to_is_missing_or_wrong(admin, task
 
 
 def test_reopen_and_cancel_say_a_reason_is_needed(admin, tasks):
-    response = act(admin, tasks["sew"], "cancel", {})
+    response = post_action(admin, tasks["sew"], "cancel", {})
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/payload/reason"
     assert response.json()["detail"].startswith("action 'cancel' requires payload.reason")
 
 
-@pytest.mark.parametrize("role", [Role.VIEWER, Role.QC_INSPECTOR])
-def test_members_who_do_not_work_tasks_read_them_but_cannot_act(client_for, role, tasks):
+@pytest.mark.parametrize(
+    ("role", "refusal"),
+    [
+        (Role.VIEWER, "Your role may read tasks but take no action on them."),
+        # Inspectors take the QC actions, not the work's.
+        (Role.QC_INSPECTOR, "Your role (qc_inspector) may not start tasks."),
+    ],
+)
+def test_members_who_do_not_work_tasks_read_them_but_cannot_act(client_for, role, refusal, tasks):
     client = client_for(role)
     cut = tasks["cut"]
 
     shown = client.get(f"/api/v1/tasks/{cut.pk}")
-    refused = act(client, cut, "start")
+    refused = post_action(client, cut, "start")
 
     assert shown.status_code == 200
     assert refused.status_code == 403
-    assert refused.json()["detail"] == "Your role may read tasks but take no action on them."
+    assert refused.json()["detail"] == refusal
     assert status_of(cut) == S.READY
 
 
@@ -298,7 +294,7 @@ def test_only_admins_undo_work(agent, tasks, action, payload):
     if action == "reopen":
         finish(agent, cut)
 
-    response = act(agent, cut, action, payload)
+    response = post_action(agent, cut, action, payload)
 
     assert response.status_code == 403
     assert response.json()["detail"] == f"Your role (agent) may not {action} tasks."
@@ -344,10 +340,10 @@ def test_allowed_actions_list_only_what_is_possible_now_for_the_caller(
     assert allowed(agent, cut) == ["assign", "start"]
     assert allowed(client_for(Role.VIEWER), cut) == []
     assert allowed(admin, sew) == ["assign", "cancel"]
-    act(admin, cut, "assign", {"assign_to": member.pk})
-    act(admin, cut, "start")
+    post_action(admin, cut, "assign", {"assign_to": member.pk})
+    post_action(admin, cut, "start")
     assert allowed(agent, cut) == ["assign", "unassign", "complete"]
-    act(admin, cut, "complete")
+    post_action(admin, cut, "complete")
     assert allowed(admin, cut) == ["reopen"]
     assert allowed(agent, cut) == []
 
@@ -357,11 +353,11 @@ def test_allowed_actions_list_only_what_is_possible_now_for_the_caller(
 
 def test_filters_narrow_the_list(admin, organization, member, deliverable, tasks):
     other = deliverable_with_tasks(organization)
-    act(admin, tasks["cut"], "assign", {"assign_to": member.pk})
+    post_action(admin, tasks["cut"], "assign", {"assign_to": member.pk})
     finish(admin, tasks["cut"])
     rewrite_task(tasks["pack"], kind="delivery")
-    act(admin, tasks["sew"], "start")
-    act(admin, tasks["cut"], "reopen", REASONS)  # sew has started: it becomes stale
+    post_action(admin, tasks["sew"], "start")
+    post_action(admin, tasks["cut"], "reopen", REASONS)  # sew has started: it becomes stale
     deliverable_with_tasks(OrganizationFactory())  # another organization's, never listed
     mine = {task.pk for task in tasks.values()}
     theirs = set(other.tasks.values_list("pk", flat=True))

@@ -132,6 +132,7 @@ class DeliverableAdmin(ServiceAdmin):
 
     organization_path = "organization"
     list_display = ["name", "project", "status", "template_version", "started_at"]
+    ordering = ["-id"]
     list_filter = ["status", "organization"]
     search_fields = ["name", "external_reference", "project__name"]
     list_select_related = ["project", "template_version__template"]

@@ -12,24 +12,28 @@ from config.roles import Role
 from workflow.admin.pages import ReadOnlyInline, ServiceAdmin, VersionedChangeForm
 from workflow.exceptions import TemplateVersionPublished
 from workflow.models import ProcessTemplate, TemplateDependency, TemplateTask, TemplateVersion
-from workflow.selectors.templates import NODE_FIELDS
+from workflow.selectors.templates import DRAFT_FIELDS
 from workflow.services import templates as template_service
 from workflow.services.templates import SCHEDULE_FIELDS
 
 VERSION_FIELDS = ["template", "number", "status", "version", "published_at", "published_by_label"]
 
 
-class TemplateVersionInline(ReadOnlyInline):
-    model = TemplateVersion
+class VersionsInline(ReadOnlyInline):
+    """The versions of a template or a checklist, newest first, each linking to its page."""
+
     organization_path = "template__organization"
     fields = ["number", "status", "version", "published_at", "published_by_label"]
     ordering = ["-number"]
     show_change_link = True
 
 
-@admin.register(ProcessTemplate)
-class ProcessTemplateAdmin(ServiceAdmin):
-    """Templates are created through `create_template`; their versions are started here."""
+class VersionedTemplateAdmin(ServiceAdmin):
+    """A process template or a checklist: created with an empty draft through its service, never
+    renamed; its versions are listed, and new drafts started, on its page.
+
+    Subclasses name `versions_inline` and call their services in `create` and `start_draft`.
+    """
 
     organization_path = "organization"
     list_display = ["key", "name", "organization", "created_at"]
@@ -37,30 +41,48 @@ class ProcessTemplateAdmin(ServiceAdmin):
     search_fields = ["key", "name"]
     fields = ["organization", "key", "name"]
     buttons = ("start_draft",)
-    button_form = forms.Form  # a template has no version: start_draft refuses a second draft
-    change_form_template = "admin/workflow/processtemplate/change_form.html"
+    button_form = forms.Form  # no version to carry: start_draft refuses a second draft
+    versions_inline: type[VersionsInline]
 
     def get_inlines(self, request, obj):
-        return [TemplateVersionInline] if obj else []
+        return [self.versions_inline] if obj else []
 
     def has_change_permission(self, request, obj=None) -> bool:
-        # A template's key and name never change (nor through the API); its versions do.
+        # The key and name never change (nor through the API); the versions do.
         return obj is None and super().has_change_permission(request)
 
     def save_model(self, request, obj, form, change) -> None:
-        """Create the template with its empty draft through the service."""
-        template = template_service.create_template(
-            actor=admin_principal(request, form.cleaned_data["organization"]),
-            key=form.cleaned_data["key"],
-            name=form.cleaned_data["name"],
-        )
-        obj.pk = template.pk
+        """Create the row with its empty draft through the service."""
+        actor = admin_principal(request, form.cleaned_data["organization"])
+        obj.pk = self.create(actor, form.cleaned_data["key"], form.cleaned_data["name"]).pk
 
-    def press_start_draft(self, request, template, data) -> str:
-        draft = template_service.start_draft(
-            template_id=template.pk, actor=admin_principal(request, template.organization)
-        )
+    def press_start_draft(self, request, obj, data) -> str:
+        draft = self.start_draft(obj, admin_principal(request, obj.organization))
         return f"{draft} started as a draft, a copy of the latest version."
+
+    def create(self, actor, key: str, name: str):
+        raise NotImplementedError
+
+    def start_draft(self, obj, actor):
+        raise NotImplementedError
+
+
+class TemplateVersionInline(VersionsInline):
+    model = TemplateVersion
+
+
+@admin.register(ProcessTemplate)
+class ProcessTemplateAdmin(VersionedTemplateAdmin):
+    """Templates are created through `create_template`; their versions are started here."""
+
+    versions_inline = TemplateVersionInline
+    change_form_template = "admin/workflow/processtemplate/change_form.html"
+
+    def create(self, actor, key: str, name: str) -> ProcessTemplate:
+        return template_service.create_template(actor=actor, key=key, name=name)
+
+    def start_draft(self, template, actor) -> TemplateVersion:
+        return template_service.start_draft(template_id=template.pk, actor=actor)
 
 
 class TemplateVersionForm(VersionedChangeForm):
@@ -70,33 +92,51 @@ class TemplateVersionForm(VersionedChangeForm):
     )
 
 
-class DraftGraphInline(OrganizationScoping, admin.TabularInline):
-    """Nodes and edges change while their version is a draft; the database refuses it after."""
+def is_draft(version) -> bool:
+    """Whether a version (of a template or a checklist) is still a draft."""
+    return version is not None and version.status == "draft"
+
+
+class DraftRowsInline(OrganizationScoping, admin.TabularInline):
+    """A version's rows change while it is a draft; the database refuses it after."""
 
     organization_path = "version__template__organization"
     extra = 0
 
     def has_add_permission(self, request, obj=None) -> bool:
-        return obj is not None and obj.is_draft and super().has_add_permission(request, obj)
+        return is_draft(obj) and super().has_add_permission(request, obj)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        return obj is not None and obj.is_draft and super().has_change_permission(request, obj)
+        return is_draft(obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        return obj is not None and obj.is_draft and super().has_delete_permission(request, obj)
+        return is_draft(obj) and super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is not None and obj.is_draft else self.get_fields(request, obj)
+        return [] if is_draft(obj) else self.get_fields(request, obj)
 
 
-class TemplateTaskInline(DraftGraphInline):
+class TemplateTaskForm(forms.ModelForm):
+    """A node names a checklist by key and version number, both or neither."""
+
+    def clean(self):
+        cleaned = super().clean()
+        key, number = cleaned.get("checklist_key"), cleaned.get("checklist_number")
+        if bool(key) != (number is not None):
+            field = "checklist_number" if key else "checklist_key"
+            self.add_error(field, "Name the checklist by its key and version number, or neither.")
+        return cleaned
+
+
+class TemplateTaskInline(DraftRowsInline):
     model = TemplateTask
+    form = TemplateTaskForm
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
 
     def get_fields(self, request, obj=None):
-        if obj is not None and obj.is_draft:
-            return ["position", *NODE_FIELDS]
-        return ["position", *NODE_FIELDS, *SCHEDULE_FIELDS]
+        if is_draft(obj):
+            return ["position", *DRAFT_FIELDS]
+        return ["position", *DRAFT_FIELDS, *SCHEDULE_FIELDS]
 
 
 class EdgeFormSet(forms.BaseInlineFormSet):
@@ -130,7 +170,7 @@ class EdgeForm(forms.ModelForm):
         return cleaned
 
 
-class TemplateDependencyInline(DraftGraphInline):
+class TemplateDependencyInline(DraftRowsInline):
     model = TemplateDependency
     form = EdgeForm
     formset = EdgeFormSet
@@ -142,7 +182,7 @@ class TemplateDependencyInline(DraftGraphInline):
         return super().get_queryset(request).select_related("task", "depends_on")
 
 
-def _kept(formset) -> list:
+def kept_forms(formset) -> list:
     """The forms of an inline that stand for rows after the save (not deleted, not left empty)."""
     deleted = formset.deleted_forms if formset.can_delete else []
     return [
@@ -154,36 +194,33 @@ def _kept(formset) -> list:
 
 def edited_graph(node_formset, edge_formset) -> tuple[list[dict], list[dict]]:
     """The draft's nodes and edges as the inlines were submitted, in the shape save_draft takes."""
-    node_forms = sorted(_kept(node_formset), key=lambda form: form.instance.position)
-    nodes = [{field: getattr(form.instance, field) for field in NODE_FIELDS} for form in node_forms]
+    node_forms = sorted(kept_forms(node_formset), key=lambda form: form.instance.position)
+    nodes = [{f: getattr(form.instance, f) for f in DRAFT_FIELDS} for form in node_forms]
     # Edges name nodes by row; a node renamed in the same save is named by its new key.
     key_of = {form.instance.pk: form.instance.node_key for form in node_forms if form.instance.pk}
     edges = [
         {"task": key_of[form.instance.task_id], "depends_on": key_of[form.instance.depends_on_id]}
-        for form in _kept(edge_formset)
+        for form in kept_forms(edge_formset)
         if {form.instance.task_id, form.instance.depends_on_id} <= key_of.keys()
     ]
     return nodes, edges
 
 
-@admin.register(TemplateVersion)
-class TemplateVersionAdmin(ServiceAdmin):
-    """A draft's nodes and edges are edited here; Publish and Retire go through the services."""
+class DraftVersionAdmin(ServiceAdmin):
+    """A version (of a template or a checklist) edited whole while it is a draft, read-only after.
+
+    `save_related` hands the edited draft to the app's service; `published_refusal` says why a
+    published version's page saved nothing.
+    """
 
     organization_path = "template__organization"
-    form = TemplateVersionForm
     list_display = ["template", "number", "status", "version", "published_at"]
     list_filter = ["status"]
     search_fields = ["template__key", "template__name"]
     list_select_related = ["template"]
-    inlines = [TemplateTaskInline, TemplateDependencyInline]
     buttons = ("publish", "retire")
-    change_form_template = "admin/workflow/templateversion/change_form.html"
-
-    def get_fields(self, request, obj=None):
-        if obj is not None and obj.is_draft:
-            return [*VERSION_FIELDS, "expected_version", "signoff_roles"]
-        return [*VERSION_FIELDS, "signoff_roles"]
+    # What the change message names: the inlines were not saved row by row.
+    draft_content = "the whole draft"
 
     def get_readonly_fields(self, request, obj=None):
         return VERSION_FIELDS
@@ -192,17 +229,17 @@ class TemplateVersionAdmin(ServiceAdmin):
         return False  # a version starts from its template's page (start_draft)
 
     def has_change_permission(self, request, obj=None) -> bool:
-        if obj is not None and not obj.is_draft:
+        if obj is not None and not is_draft(obj):
             return False  # published is for good: the page is read-only
         return super().has_change_permission(request, obj)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id is not None:
             version = self.get_object(request, object_id)
-            if not version.is_draft:  # published while the page was open: say so, not 403
-                self.report(request, self._published(version))
+            if not is_draft(version):  # published while the page was open: say so, not 403
+                self.report(request, self.published_refusal(version))
                 return redirect(self.change_url(version))
-            # A stale page's rows name nodes a later save replaced: refuse before reading them.
+            # A stale page's rows name rows a later save replaced: refuse before reading them.
             if request.POST.get("expected_version") != str(version.version):
                 self.refuse_stale_form(request, StaleVersion(version.version))
                 return redirect(self.change_url(version))
@@ -210,6 +247,27 @@ class TemplateVersionAdmin(ServiceAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         """Nothing here: save_related hands the whole edited draft to the service."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return [{"changed": {"fields": [self.draft_content]}}]
+
+    def published_refusal(self, version) -> Exception:
+        raise NotImplementedError
+
+
+@admin.register(TemplateVersion)
+class TemplateVersionAdmin(DraftVersionAdmin):
+    """A draft's nodes and edges are edited here; Publish and Retire go through the services."""
+
+    form = TemplateVersionForm
+    inlines = [TemplateTaskInline, TemplateDependencyInline]
+    change_form_template = "admin/workflow/templateversion/change_form.html"
+    draft_content = "nodes and dependencies (the whole draft)"
+
+    def get_fields(self, request, obj=None):
+        if is_draft(obj):
+            return [*VERSION_FIELDS, "expected_version", "signoff_roles"]
+        return [*VERSION_FIELDS, "signoff_roles"]
 
     def save_related(self, request, form, formsets, change) -> None:
         """Save the draft as edited, through save_draft: from the version shown, whole, checked."""
@@ -223,12 +281,7 @@ class TemplateVersionAdmin(ServiceAdmin):
             signoff_roles=form.cleaned_data["signoff_roles"],
         )
 
-    def construct_change_message(self, request, form, formsets, add=False):
-        # The inlines were not saved row by row (save_draft rewrote the graph): say so plainly.
-        return [{"changed": {"fields": ["nodes and dependencies (the whole draft)"]}}]
-
-    @staticmethod
-    def _published(version) -> TemplateVersionPublished:
+    def published_refusal(self, version) -> TemplateVersionPublished:
         return TemplateVersionPublished(
             f"{version} is {version.status}; nothing was saved. Start a new draft from its "
             f"template to change it."

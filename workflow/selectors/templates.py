@@ -18,6 +18,10 @@ NODE_FIELDS = (
     "default_role",
     "planned_duration",
 )
+# What a node names besides the task it becomes: the checklist its inspections read against
+# (kept by the template and read by qc; a task does not copy it).
+CHECKLIST_FIELDS = ("checklist_key", "checklist_number")
+DRAFT_FIELDS = (*NODE_FIELDS, *CHECKLIST_FIELDS)
 
 
 def list_templates_for(organization_id: int) -> QuerySet[ProcessTemplate]:
@@ -68,7 +72,7 @@ def content_of(version: TemplateVersion) -> dict:
     """What the draft of a version read `with_graph` was written with: nodes, edges, roles."""
     return {
         "nodes": [
-            {field: getattr(task, field) for field in NODE_FIELDS} for task in version.tasks.all()
+            {field: getattr(task, field) for field in DRAFT_FIELDS} for task in version.tasks.all()
         ],
         "edges": edges_of(version),
         "signoff_roles": list(version.signoff_roles),

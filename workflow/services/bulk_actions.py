@@ -44,13 +44,21 @@ class TaskOutcome:
 
 
 def _tasks_of(deliverable_id: int, actor: Principal, entries: Sequence[TaskVersion]) -> set[int]:
-    """The ids among `entries` that name a task of the deliverable in the actor's organization."""
+    """The ids among `entries` that name a task of the deliverable in the actor's organization.
+
+    They are locked here, in id order, before any is acted on: a task that settles locks its
+    deliverable next, and a single action takes its task's lock before the deliverable's too, so
+    the batch must not take a task lock after a deliverable lock (docs/adr/0025).
+    """
     return set(
-        Task.objects.filter(
+        Task.objects.select_for_update()
+        .filter(
             organization_id=actor.organization_id,
             deliverable_id=deliverable_id,
             pk__in=[entry.task_id for entry in entries],
-        ).values_list("pk", flat=True)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
 
 

@@ -15,7 +15,7 @@ from workflow import actions, events, hooks, policy
 from workflow.exceptions import InvalidAssignee, TaskBlocked
 from workflow.models import Task, TaskDependency, TaskEvent
 from workflow.models.tasks import SETTLED_STATUSES
-from workflow.services import allocations, dependencies
+from workflow.services import allocations, deliverables, dependencies
 
 SAVED_FIELDS = (
     "status",
@@ -136,8 +136,10 @@ class TaskActions(AggregateActions):
         )
         if task.status in SETTLED_STATUSES:
             dependencies.release_dependents(task, request.actor)
+            deliverables.task_settled(task, request.actor)
         elif task.status == Task.Status.REOPENED:
             dependencies.hold_back_dependents(task, request.actor, request.payload["reason"])
+            deliverables.task_reopened(task, request.actor, request.payload["reason"])
 
 
 @use_case

@@ -1,8 +1,8 @@
 """Templates as files (YAML or JSON) kept in version control: reading, writing, importing.
 
-A file is the body of `PUT /api/v1/template-versions/{id}` (nodes, edges, sign-off roles) plus
-the template's `key` and `name`. Importing a file whose content equals the template's latest
-version changes nothing, so a file can be imported on every deploy.
+A file is the body of `PUT /api/v1/template-versions/{id}` (nodes, each naming its checklist or
+none, edges, sign-off roles) plus the template's `key` and `name`. Importing a file whose content
+equals the template's latest version changes nothing, so a file can be imported on every deploy.
 """
 
 import json
@@ -16,7 +16,7 @@ from django.utils.duration import duration_iso_string
 from config.principal import Principal
 from config.transactions import use_case
 from workflow.models import ProcessTemplate, TemplateVersion
-from workflow.selectors.templates import NODE_FIELDS, content_of, with_graph
+from workflow.selectors.templates import CHECKLIST_FIELDS, content_of, with_graph
 from workflow.services import templates as template_service
 
 FORMATS = ("yaml", "json")
@@ -62,18 +62,25 @@ def export_document(version: TemplateVersion) -> dict:
         "key": version.template.key,
         "name": version.template.name,
         "signoff_roles": content["signoff_roles"],
-        "nodes": [
-            {**node, "planned_duration": duration_iso_string(node["planned_duration"])}
-            for node in content["nodes"]
-        ],
+        "nodes": [_file_node(node) for node in content["nodes"]],
         "edges": content["edges"],
+    }
+
+
+def _file_node(node: dict) -> dict:
+    """A node as its file writes it: ISO duration, and the checklist as `{key, version}`."""
+    key, number = node["checklist_key"], node["checklist_number"]
+    return {
+        **{field: value for field, value in node.items() if field not in CHECKLIST_FIELDS},
+        "planned_duration": duration_iso_string(node["planned_duration"]),
+        "checklist": {"key": key, "version": number} if key else None,
     }
 
 
 def same_content(version: TemplateVersion, content: dict) -> bool:
     """Whether a version read `with_graph` holds `content` (validated nodes, edges, roles)."""
     stored = content_of(version)
-    nodes = [{field: node[field] for field in NODE_FIELDS} for node in content["nodes"]]
+    nodes = [template_service.draft_row(node) for node in content["nodes"]]
 
     def edge_set(edges):
         return {(edge["task"], edge["depends_on"]) for edge in edges}

@@ -72,11 +72,19 @@ def _refuse_unless_draft(version: TemplateVersion) -> None:
         )
 
 
+def draft_row(node: dict) -> dict:
+    """The columns a node writes; a node may leave out its checklist (it names none)."""
+    return {field: node[field] for field in NODE_FIELDS} | {
+        "checklist_key": node.get("checklist_key", ""),
+        "checklist_number": node.get("checklist_number"),
+    }
+
+
 def _write_graph(version: TemplateVersion, nodes: list[dict], edges: list[dict]) -> None:
     """Replace the version's tasks and dependencies (a draft's task rows carry no history)."""
     version.tasks.all().delete()  # its dependencies go with it
     tasks = TemplateTask.objects.bulk_create(
-        TemplateTask(version=version, position=position, **{f: node[f] for f in NODE_FIELDS})
+        TemplateTask(version=version, position=position, **draft_row(node))
         for position, node in enumerate(nodes)
     )
     by_key = {task.node_key: task for task in tasks}
@@ -137,7 +145,11 @@ def save_draft(
     edges: list[dict],
     signoff_roles: list[str],
 ) -> TemplateVersion:
-    """Replace a draft's graph and sign-off roles; a graph that could never publish is refused."""
+    """Replace a draft's graph and sign-off roles; a graph that could never publish is refused.
+
+    A node names its checklist by `checklist_key` and `checklist_number`; qc checks the names
+    when the draft is published.
+    """
     actor.require(policy.MANAGE, "edit template drafts")
     version = _locked_version(version_id)
     _refuse_unless_draft(version)

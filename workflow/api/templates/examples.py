@@ -32,6 +32,7 @@ DRAFT = OpenApiExample(
                 "title": "Final inspection",
                 "kind": "review",
                 "requires_qc": True,
+                "checklist": {"key": "garment-final", "version": 2},
                 "is_milestone": True,
                 "priority": "high",
                 "planned_duration": "PT2H",
@@ -66,6 +67,7 @@ def _node(key, title, duration, start, finish, slack, **fields) -> dict:
         "earliest_finish": finish,
         "slack": slack,
         "is_critical": slack == "P0DT00H00M00S",
+        "checklist": None,
         **fields,
     }
 
@@ -121,6 +123,7 @@ PUBLISHED_VERSION = OpenApiExample(
                 "P0DT00H00M00S",
                 kind="review",
                 requires_qc=True,
+                checklist={"key": "garment-final", "version": 2},
                 is_milestone=True,
                 priority="high",
             ),

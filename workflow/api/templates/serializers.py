@@ -5,7 +5,7 @@ from config.api.durations import ISODurationField
 from config.api.serializers import Representation
 from config.api.text import NameField, TextField
 from config.roles import Role
-from workflow.models import TaskKind, TemplateVersion
+from workflow.models import TaskKind, TemplateTask, TemplateVersion
 from workflow.models.templates import DESCRIPTION_MAX_LENGTH, NODE_KEY_MAX_LENGTH, Priority
 from workflow.selectors.templates import edges_of
 
@@ -19,6 +19,13 @@ class TemplateCreateIn(serializers.Serializer):
         max_length=50, help_text="Stable name in URLs and template files, such as `garment`."
     )
     name = NameField(max_length=200)
+
+
+class TemplateChecklistIn(serializers.Serializer):
+    key = serializers.SlugField(max_length=50, help_text="The checklist's key.")
+    version = serializers.IntegerField(
+        min_value=1, max_value=2_147_483_647, help_text="The checklist's version number."
+    )
 
 
 class TemplateNodeIn(serializers.Serializer):
@@ -52,8 +59,19 @@ class TemplateNodeIn(serializers.Serializer):
         choices=Role.choices, required=False, default="", allow_blank=True
     )
     planned_duration = ISODurationField(help_text="ISO 8601, such as `P2D` or `PT4H`.")
+    checklist = TemplateChecklistIn(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The published checklist version its inspections read against, for a task "
+        "that requires QC; null for none (an inspection is then a bare verdict). Checked when "
+        "the version is published.",
+    )
 
     def validate(self, attrs: dict) -> dict:
+        checklist = attrs.pop("checklist")
+        attrs["checklist_key"] = checklist["key"] if checklist else ""
+        attrs["checklist_number"] = checklist["version"] if checklist else None
         other = attrs["kind"] == TaskKind.OTHER
         if other and not attrs["other_kind_label"]:
             raise serializers.ValidationError(
@@ -117,6 +135,11 @@ class TemplateOut(Representation):
     versions = TemplateVersionSummaryOut(many=True, help_text="Oldest first.")
 
 
+class TemplateChecklistOut(Representation):
+    key = serializers.SlugField()
+    version = serializers.IntegerField()
+
+
 class TemplateTaskOut(Representation):
     node_key = serializers.SlugField()
     title = serializers.CharField()
@@ -137,6 +160,13 @@ class TemplateTaskOut(Representation):
         allow_null=True, help_text="How long the task can slip without delaying the end."
     )
     is_critical = serializers.BooleanField(help_text="On the critical path (no slack).")
+    checklist = serializers.SerializerMethodField()
+
+    @extend_schema_field(TemplateChecklistOut(allow_null=True))
+    def get_checklist(self, task: TemplateTask) -> dict | None:
+        if not task.checklist_key:
+            return None
+        return {"key": task.checklist_key, "version": task.checklist_number}
 
 
 class TemplateEdgeOut(Representation):

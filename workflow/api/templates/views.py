@@ -167,7 +167,8 @@ class TemplateVersionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Replace a draft",
-        description="Send the whole draft: its nodes, edges and sign-off roles. A graph that "
+        description="Send the whole draft: its nodes (each naming its checklist, or null), "
+        "edges and sign-off roles. A graph that "
         "could never be published (a cycle, a self-edge, an edge to a missing node, a key used "
         "twice) is refused with 422; each error points into the body, and a cycle's error "
         "names it in `path`.",
@@ -192,7 +193,9 @@ class TemplateVersionViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Publish a draft",
         description="Checks the whole graph at once (422 lists every problem, pointing into the "
-        "version's `nodes` and `edges`), stores each task's earliest start and finish and its "
+        "version's `nodes` and `edges`), and that each node's `checklist` names a published "
+        "checklist version of the organization, on a task that requires QC (pointer "
+        "`/nodes/<index>/checklist`). Then stores each task's earliest start and finish and its "
         "slack, and freezes the version: nothing about it changes again.",
         request=None,
         parameters=[IF_MATCH],
