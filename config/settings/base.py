@@ -226,6 +226,8 @@ API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 200)
 API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES  # the same bound for bodies outside the API
 WORKFLOW_BULK_ACTION_LIMIT = env_int("WORKFLOW_BULK_ACTION_LIMIT", 100)  # tasks per bulk action
+# How long the dashboard and graph of one state of a deliverable are shared between readers.
+WORKFLOW_DASHBOARD_CACHE_SECONDS = env_int("WORKFLOW_DASHBOARD_CACHE_SECONDS", 60)
 QC_ESCALATION_REJECTIONS = env_int("QC_ESCALATION_REJECTIONS", 3)  # rejections that escalate a task
 
 SPECTACULAR_SETTINGS = {

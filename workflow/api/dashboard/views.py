@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -8,6 +10,7 @@ from rest_framework.response import Response
 from config.api.conditional import conditional_get
 from config.api.permissions import IsOrganizationMember
 from config.api.schema import IF_NONE_MATCH, NOT_MODIFIED, response_headers
+from config.cache import fail_open
 from workflow.api.dashboard import examples
 from workflow.api.dashboard.serializers import DeliverableDashboardOut, DeliverableGraphOut
 from workflow.models import Deliverable
@@ -16,9 +19,24 @@ from workflow.selectors.projects import list_deliverables_for, state_tag
 
 TAG_DESCRIPTION = (
     " The ETag changes whenever the deliverable or any of its tasks changes, so a poller "
-    "sending it back as If-None-Match gets 304 while nothing changed; figures that move with "
-    "the clock alone (`overdue`, the projection) are as of `as_of`."
+    "sending it back as If-None-Match gets 304 while nothing changed. The figures of one state "
+    "are computed once and shared for up to a minute (`WORKFLOW_DASHBOARD_CACHE_SECONDS`): those "
+    "that move with the clock alone (`overdue`, the projection) are as of `as_of`."
 )
+
+
+def computed_once(name: str, deliverable: Deliverable, tag: int, compute):
+    """The representation of the deliverable in state `tag`, from the cache when another reader
+    computed it lately; a state's figures depend on nothing else but the clock."""
+    key = f"workflow:{name}:{deliverable.pk}:{tag}"
+    found = fail_open(f"the {name}", lambda: cache.get(key), None)
+    if found is None:
+        found = compute()
+        seconds = settings.WORKFLOW_DASHBOARD_CACHE_SECONDS
+        fail_open(f"the {name}", lambda: cache.set(key, found, seconds), None)
+    return found
+
+
 SCHEDULE_DESCRIPTION = (
     " The schedule runs forward from now over the remaining work: a task that is neither done "
     "nor cancelled starts when its last open blocker is projected to finish (or now) and lasts "
@@ -54,13 +72,19 @@ class DeliverableDashboardViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def dashboard(self, request: Request, pk: str) -> Response:
         deliverable = self.get_object()
+        tag = state_tag(deliverable)
         return conditional_get(
             request,
-            state_tag(deliverable),
-            lambda: (
-                DeliverableDashboardOut(
-                    selectors.dashboard_of(selectors.read_graph(deliverable, timezone.now()))
-                ).data
+            tag,
+            lambda: computed_once(
+                "dashboard",
+                deliverable,
+                tag,
+                lambda: (
+                    DeliverableDashboardOut(
+                        selectors.dashboard_of(selectors.read_graph(deliverable, timezone.now()))
+                    ).data
+                ),
             ),
         )
 
@@ -76,8 +100,14 @@ class DeliverableDashboardViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def graph(self, request: Request, pk: str) -> Response:
         deliverable = self.get_object()
+        tag = state_tag(deliverable)
         return conditional_get(
             request,
-            state_tag(deliverable),
-            lambda: DeliverableGraphOut(selectors.read_graph(deliverable, timezone.now())).data,
+            tag,
+            lambda: computed_once(
+                "graph",
+                deliverable,
+                tag,
+                lambda: DeliverableGraphOut(selectors.read_graph(deliverable, timezone.now())).data,
+            ),
         )
