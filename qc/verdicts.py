@@ -93,4 +93,8 @@ def failures(items: Iterable[ChecklistItem], passed: Mapping[int, bool | None]) 
 
 def verdict(items: Iterable[ChecklistItem], passed: Mapping[int, bool | None]) -> str:
     """PASS when no required item failed or is missing, else FAIL."""
-    return Inspection.Verdict.FAIL if failures(items, passed) else Inspection.Verdict.PASS
+    return verdict_of(failures(items, passed))
+
+
+def verdict_of(found: list[Failure]) -> str:
+    return Inspection.Verdict.FAIL if found else Inspection.Verdict.PASS

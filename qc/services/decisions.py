@@ -16,11 +16,11 @@ from qc.exceptions import OverrideRequired
 from qc.models import Defect, Escalation, Inspection, InspectionEvent
 from qc.services.inspections import (
     Recording,
+    automatic_verdict,
     lock_open_inspection,
     refuse_performer,
     require_inspector_role,
     save_readings,
-    verdict_of,
 )
 from workflow.models import Task
 
@@ -59,7 +59,7 @@ def _open_inspection_of(task: Task) -> Inspection:
 
 
 def _decide(inspection: Inspection, actor: Principal, failures, action: str, payload) -> None:
-    inspection.automatic_verdict = verdict_of(failures)
+    inspection.automatic_verdict = automatic_verdict(inspection, failures)
     inspection.inspector_user_id = actor.user_id
     inspection.inspector_api_key_id = actor.api_key_id
     inspection.inspector_label = str(actor)
@@ -114,8 +114,10 @@ def reject_attempt(*, task: Task, actor: Principal, payload: dict) -> Inspection
     failures = recording.failures()
     inspection.reject(at=timezone.now())
     inspection.reject_reason = payload["reason"]
-    # Rejecting work the checklist passes overrides the verdict; the reason says why.
-    inspection.override_reason = "" if failures else payload["reason"]
+    # Rejecting work the checklist passes overrides its verdict; the reason says why. A bare
+    # inspection has no verdict to override.
+    overrides = inspection.checklist_version_id is not None and not failures
+    inspection.override_reason = payload["reason"] if overrides else ""
     _decide(inspection, actor, failures, "rejected", payload)
     rejections = Inspection.objects.filter(task=task, status=Inspection.Status.REJECTED).count()
     outbox.emit(

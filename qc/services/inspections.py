@@ -203,8 +203,9 @@ def save_readings(readings: list[Reading]) -> None:
     )
 
 
-def verdict_of(failures: list[verdicts.Failure]) -> str:
-    return Inspection.Verdict.FAIL if failures else Inspection.Verdict.PASS
+def automatic_verdict(inspection: Inspection, failures: list[verdicts.Failure]) -> str:
+    """What the checklist says of the readings; blank for a bare inspection, which has none."""
+    return verdicts.verdict_of(failures) if inspection.checklist_version_id else ""
 
 
 def _locked_open(inspection_id: int) -> Inspection:
@@ -236,7 +237,7 @@ def record_readings(
     rows = recording.readings(readings, "/readings")
     recording.check()
     save_readings(rows)
-    inspection.automatic_verdict = verdict_of(recording.failures())
+    inspection.automatic_verdict = automatic_verdict(inspection, recording.failures())
     _bump(inspection, "readings_recorded", actor, {"readings": readings})
     return inspection
 
@@ -267,7 +268,7 @@ def add_evidence(
     evidence.file.save(upload.name, upload, save=False)
     evidence.save()
     _record_evidence_reading(inspection, item, evidence, actor)
-    inspection.automatic_verdict = verdict_of(recording.failures())
+    inspection.automatic_verdict = automatic_verdict(inspection, recording.failures())
     _bump(inspection, "evidence_added", actor, {"evidence_id": evidence.pk, "item": item.key})
     return evidence
 

@@ -171,8 +171,10 @@ class InspectionOut(serializers.Serializer):
         source="checklist_version", allow_null=True, help_text="Null: a bare verdict."
     )
     automatic_verdict = serializers.ChoiceField(
-        choices=[("", "No readings yet"), *Inspection.Verdict.choices],
-        help_text="What the readings say: fail when a required item failed or has no reading.",
+        choices=[("", "No readings yet, or no checklist"), *Inspection.Verdict.choices],
+        help_text="What the readings say: fail when a required item failed or has no reading. "
+        "Blank until there are readings, and always for a task that names no checklist (the "
+        "inspector's decision is the only verdict).",
     )
     failures = serializers.SerializerMethodField(
         help_text="The required items that make the automatic verdict fail, and why."
