@@ -212,8 +212,8 @@ TRANSACTION_CONFLICT = register(
         "transaction-conflict",
         503,
         "The request met a concurrent one and was rolled back",
-        "PostgreSQL ended this request's transaction to let a concurrent one finish (a deadlock "
-        "or a serialization failure). Nothing of it was kept.",
+        "PostgreSQL ended this request's transaction to let a concurrent one finish (a deadlock, "
+        "a serialization failure, or a lock waited for too long). Nothing of it was kept.",
         "Send the same request again after `Retry-After` seconds, with the same Idempotency-Key "
         "or client_event_id if it had one.",
     )

@@ -139,9 +139,10 @@ def _validation_problem(request, exc: drf.ValidationError) -> dict[str, Any]:
     return build_problem(request, types.VALIDATION_ERROR, detail, errors=errors)
 
 
-# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race and was
-# rolled back whole, so the same request may simply be sent again.
-RETRYABLE_SQLSTATES = {"40P01", "40001"}
+# PostgreSQL's deadlock_detected, serialization_failure and lock_not_available (a lock waited for
+# longer than the transaction's lock_timeout, which an Idempotency-Key claim sets): the
+# transaction lost a race and was rolled back whole, so the same request may simply be sent again.
+RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
 
 
 def problem_for_exception(request, exc: Exception) -> tuple[dict[str, Any], dict[str, str]] | None:

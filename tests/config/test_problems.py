@@ -108,7 +108,9 @@ def test_crash_is_500_problem_without_internals(path, caplog):
 
 
 @pytest.mark.urls("tests.config.failing_urls")
-@pytest.mark.parametrize("sqlstate", ["40P01", "40001"], ids=["deadlock", "serialization"])
+@pytest.mark.parametrize(
+    "sqlstate", ["40P01", "40001", "55P03"], ids=["deadlock", "serialization", "lock-timeout"]
+)
 def test_a_transaction_that_lost_a_race_is_503_with_retry_after(sqlstate):
     client = APIClient(raise_request_exception=False)
 

@@ -426,3 +426,45 @@ def test_a_batch_takes_its_task_locks_before_a_settling_task_locks_the_deliverab
     outcomes = [result["outcome"] for result in response.json()["results"]]
     assert outcomes == ["done", "failed"]  # second was completed by the single action first
     assert {status(first), status(second)} == {Task.Status.DONE}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_takes_the_locks_of_its_tasks_dependents_before_the_deliverable(
+    organization, client_for
+):
+    deliverable = deliverable_with_tasks(
+        organization, template_version(organization, ["t1", "t2", "after-t2"], [("after-t2", "t2")])
+    )
+    tasks = tasks_of(deliverable)
+    admin = principal(organization)
+    for key in ("t1", "t2"):
+        act(tasks[key], "start", admin)
+    holding = threading.Event()
+
+    def cancel_holding_the_dependent():
+        try:
+            with transaction.atomic():
+                Task.objects.select_for_update().get(pk=tasks["after-t2"].pk)
+                holding.set()
+                time.sleep(1)  # the batch goes as far as it can meanwhile
+                act(tasks["after-t2"], "cancel", admin, {"reason": "Not needed"})
+        finally:
+            connection.close()
+
+    single = threading.Thread(target=cancel_holding_the_dependent)
+    single.start()
+    holding.wait()
+    # Completing t1 locks the deliverable; completing t2 then locks its dependent, which the
+    # cancel holds while it waits for the deliverable: a deadlock, unless the batch locked the
+    # dependent first.
+    response = bulk(
+        client_for(Role.ADMIN),
+        deliverable.pk,
+        "complete",
+        at_version(tasks["t1"], tasks["t2"], version=2),
+    )
+    single.join()
+
+    assert response.status_code == 200, response.content
+    assert [r["outcome"] for r in response.json()["results"]] == ["done", "done"]
+    assert status(tasks["after-t2"]) == Task.Status.CANCELLED

@@ -9,10 +9,10 @@ from django.db.models import F
 
 from outbox.models import OutboxMessage
 from tests.workflow.acting import act, finish, status
-from tests.workflow.factories import deliverable_with_tasks, template_version
+from tests.workflow.factories import GARMENT_NODES, deliverable_with_tasks, template_version
 from workflow.checks import Problem, find_inconsistencies
 from workflow.management.commands.workflow_check import DRIFT_WARNING
-from workflow.models import Task, TaskEvent
+from workflow.models import Deliverable, Task, TaskEvent
 
 S = Task.Status
 
@@ -147,6 +147,23 @@ def test_a_status_changed_around_the_services_is_history_drift_repaired_by_a_rec
     assert status(garment["sew"]) == status(garment["embroider"]) == S.READY
     assert TaskEvent.objects.filter(task=garment["sew"], action="unblock").exists()
     assert_the_database_accepts_the_changes()
+
+
+def test_recording_the_last_task_done_makes_the_deliverable_ready_for_signoff(garment, admin):
+    for key in GARMENT_NODES[:-1]:
+        finish(garment[key], admin)
+    last = garment[GARMENT_NODES[-1]]
+    act(last, "start", admin)
+    change_around_the_services(last, status=S.DONE)
+
+    code, _ = check("--repair")
+
+    assert code == 0
+    deliverable = Deliverable.objects.get(pk=last.deliverable_id)
+    assert deliverable.status == Deliverable.Status.READY_FOR_SIGNOFF
+    assert OutboxMessage.objects.filter(
+        event_type="deliverable.ready_for_signoff", aggregate_id=str(deliverable.pk)
+    ).exists()
 
 
 def test_a_version_set_back_below_its_history_is_recorded_past_the_last_event(garment, admin):

@@ -10,12 +10,14 @@ take their locks in one order and cannot wait for each other in a circle
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import Q
+
 from config.api.conditional import StaleVersion
 from config.api.problems import ApplicationError
 from config.principal import Principal
 from config.transactions import use_case
 from workflow.actions import ACTIONS
-from workflow.models import Task
+from workflow.models import Task, TaskDependency
 from workflow.services.tasks import apply_task_action
 
 # What makes one task fail while the others go on; anything else fails the whole batch.
@@ -46,20 +48,21 @@ class TaskOutcome:
 def _tasks_of(deliverable_id: int, actor: Principal, entries: Sequence[TaskVersion]) -> set[int]:
     """The ids among `entries` that name a task of the deliverable in the actor's organization.
 
-    They are locked here, in id order, before any is acted on: a task that settles locks its
-    deliverable next, and a single action takes its task's lock before the deliverable's too, so
-    the batch must not take a task lock after a deliverable lock (docs/adr/0025).
+    They and their direct dependents (which finishing or reopening one of them locks) are locked
+    here, in id order, before any is acted on: a task that settles locks its deliverable next,
+    and a single action takes all its task locks before the deliverable's, so the batch must not
+    take a task lock after a deliverable lock (docs/adr/0025).
     """
-    return set(
+    listed = [entry.task_id for entry in entries]
+    dependents = TaskDependency.objects.filter(depends_on_id__in=listed).values("task_id")
+    locked = (
         Task.objects.select_for_update()
-        .filter(
-            organization_id=actor.organization_id,
-            deliverable_id=deliverable_id,
-            pk__in=[entry.task_id for entry in entries],
-        )
+        .filter(Q(pk__in=listed) | Q(pk__in=dependents))
+        .filter(organization_id=actor.organization_id, deliverable_id=deliverable_id)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+    return set(locked) & set(listed)
 
 
 def _act_on_one(entry: TaskVersion, in_scope: set[int], **action) -> TaskOutcome:

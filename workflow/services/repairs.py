@@ -14,7 +14,7 @@ from workflow import events
 from workflow.checks import Finding, Problem, history_drift, last_event
 from workflow.models import Task, TaskEvent
 from workflow.models.tasks import SETTLED_STATUSES
-from workflow.services import dependencies
+from workflow.services import deliverables, dependencies
 
 REASON = {"reason": "workflow_check"}
 SAVED_FIELDS = ["status", "version", "updated_at"]
@@ -93,11 +93,13 @@ def record_task_drift(*, task_id: int) -> Task | None:
                 details=payload,
             )
         )
-        # Nor did its dependents: they follow the recorded status as after any change.
+        # Nor did its dependents and its deliverable: they follow it as after any change.
         if task.status in SETTLED_STATUSES:
             dependencies.release_dependents(task, None)
+            deliverables.task_settled(task, None)
         elif task.status == Task.Status.REOPENED:
             dependencies.hold_back_dependents(task, None, REASON["reason"])
+            deliverables.task_reopened(task, None, REASON["reason"])
     return task
 
 
