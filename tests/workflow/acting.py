@@ -1,5 +1,10 @@
 """Acting on tasks through the services or the API, as the workflow tests do."""
 
+import threading
+import time
+
+from django.db import connection, transaction
+
 from config.principal import Principal
 from config.roles import Role
 from tests.accounts.factories import MembershipFactory
@@ -73,3 +78,24 @@ def submitted_by(client, task: Task) -> Task:
     for action in ("start", "submit"):
         assert post_action(client, task, action).status_code == 200
     return task
+
+
+def act_while_holding(task: Task, action: str, actor, payload=None) -> threading.Thread:
+    """In another thread and connection: lock `task`, hold it a second while the caller goes as
+    far as it can, then act on it. Returns once the lock is held; join the thread after."""
+    holding = threading.Event()
+
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                Task.objects.select_for_update().get(pk=task.pk)
+                holding.set()
+                time.sleep(1)
+                act(task, action, actor, payload)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    holding.wait()
+    return thread

@@ -1,17 +1,14 @@
 """Bulk task actions: each task succeeds or fails alone, and bad input changes nothing."""
 
-import threading
-import time
 import uuid
 
 import pytest
-from django.db import connection, transaction
 
 from config.roles import Role
 from outbox.models import OutboxMessage
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.concurrency import run_concurrently
-from tests.workflow.acting import act, principal, status, tasks_of
+from tests.workflow.acting import act, act_while_holding, principal, status, tasks_of
 from tests.workflow.factories import deliverable_with_tasks, independent_tasks, template_version
 from workflow.api.tasks import examples
 from workflow.api.tasks.bulk import parse_bulk_action
@@ -397,21 +394,8 @@ def test_a_batch_takes_its_task_locks_before_a_settling_task_locks_the_deliverab
     admin = principal(organization)
     for task in (first, second):
         act(task, "start", admin)
-    holding = threading.Event()
 
-    def single_action_holding_the_second_task():
-        try:
-            with transaction.atomic():
-                Task.objects.select_for_update().get(pk=second.pk)
-                holding.set()
-                time.sleep(1)  # the batch goes as far as it can meanwhile
-                act(second, "complete", admin)
-        finally:
-            connection.close()
-
-    single = threading.Thread(target=single_action_holding_the_second_task)
-    single.start()
-    holding.wait()
+    single = act_while_holding(second, "complete", admin)
     # Locking `first` then the deliverable (first settles) before waiting for `second` would
     # meet the single action, which holds `second` and wants the deliverable: a deadlock.
     response = bulk(
@@ -439,21 +423,8 @@ def test_a_batch_takes_the_locks_of_its_tasks_dependents_before_the_deliverable(
     admin = principal(organization)
     for key in ("t1", "t2"):
         act(tasks[key], "start", admin)
-    holding = threading.Event()
 
-    def cancel_holding_the_dependent():
-        try:
-            with transaction.atomic():
-                Task.objects.select_for_update().get(pk=tasks["after-t2"].pk)
-                holding.set()
-                time.sleep(1)  # the batch goes as far as it can meanwhile
-                act(tasks["after-t2"], "cancel", admin, {"reason": "Not needed"})
-        finally:
-            connection.close()
-
-    single = threading.Thread(target=cancel_holding_the_dependent)
-    single.start()
-    holding.wait()
+    single = act_while_holding(tasks["after-t2"], "cancel", admin, {"reason": "Not needed"})
     # Completing t1 locks the deliverable; completing t2 then locks its dependent, which the
     # cancel holds while it waits for the deliverable: a deadlock, unless the batch locked the
     # dependent first.
