@@ -71,21 +71,10 @@ class DeliverableDashboardViewSet(viewsets.GenericViewSet):
     @response_headers({200: ("ETag",), 304: ("ETag",)})
     @action(detail=True, methods=["get"])
     def dashboard(self, request: Request, pk: str) -> Response:
-        deliverable = self.get_object()
-        tag = state_tag(deliverable)
-        return conditional_get(
+        return self._state_view(
             request,
-            tag,
-            lambda: computed_once(
-                "dashboard",
-                deliverable,
-                tag,
-                lambda: (
-                    DeliverableDashboardOut(
-                        selectors.dashboard_of(selectors.read_graph(deliverable, timezone.now()))
-                    ).data
-                ),
-            ),
+            "dashboard",
+            lambda graph: DeliverableDashboardOut(selectors.dashboard_of(graph)).data,
         )
 
     @extend_schema(
@@ -99,15 +88,19 @@ class DeliverableDashboardViewSet(viewsets.GenericViewSet):
     @response_headers({200: ("ETag",), 304: ("ETag",)})
     @action(detail=True, methods=["get"])
     def graph(self, request: Request, pk: str) -> Response:
+        return self._state_view(request, "graph", lambda graph: DeliverableGraphOut(graph).data)
+
+    def _state_view(self, request: Request, name: str, represent) -> Response:
+        """Answer 304 for the deliverable's current state, or its graph represented (once)."""
         deliverable = self.get_object()
         tag = state_tag(deliverable)
         return conditional_get(
             request,
             tag,
             lambda: computed_once(
-                "graph",
+                name,
                 deliverable,
                 tag,
-                lambda: DeliverableGraphOut(selectors.read_graph(deliverable, timezone.now())).data,
+                lambda: represent(selectors.read_graph(deliverable, timezone.now())),
             ),
         )
