@@ -16,19 +16,25 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.base \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/serviceflow} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install browser vendor services run test lint schema bench fmt
+.PHONY: help install browser vendor services run test lint schema openapi bench fmt newman client
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve on :$(PORT) with a Celery worker + beat"
 	@echo "make test  - install, start PostgreSQL/Redis if needed, lint, validate OpenAPI, run pytest"
 	@echo "make bench - measure ticket creation, outbox delivery, deliverable bootstrap, task actions and the dashboard"
+	@echo "make newman ITERATIONS=50 - run the Postman collection (docs/postman) as a small load against a live server"
 
 $(CURDIR)/var/tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/var/tools
 	$(CURDIR)/var/tools/bin/pip install --quiet --disable-pip-version-check uv
 
-install: $(UV)
+install: $(UV) node_modules/.package-lock.json
 	$(UV) sync --frozen --quiet
+
+# Newman (package.json devDependencies) runs the Postman collection in the tests; npm ci writes
+# node_modules/.package-lock.json, so it runs again only when package-lock.json changes.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
 
 # The admin pages are checked in the system's Chromium (a browser a tool downloads cannot be fetched here).
 browser:
@@ -75,8 +81,15 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 
+# The contract is committed (docs/openapi.yaml): a change to it must be a reviewed diff.
 schema: install
+	@mkdir -p var
 	$(TEST_ENV) $(RUN) python manage.py spectacular --validate --fail-on-warn --file var/openapi.yaml
+	@diff -u docs/openapi.yaml var/openapi.yaml >var/openapi.diff || \
+		(cat var/openapi.diff; echo "The API contract differs from docs/openapi.yaml: review the diff, then run make openapi and commit it." >&2; exit 1)
+
+openapi: install
+	$(TEST_ENV) $(RUN) python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 test: install browser services lint schema
 	$(TEST_ENV) $(RUN) python manage.py collectstatic --noinput --verbosity 0
@@ -85,6 +98,12 @@ test: install browser services lint schema
 bench: install services
 	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 	$(TEST_ENV) $(RUN) pytest -q -s tests/benchmarks
+
+# The Postman collection as a small load: ITERATIONS runs of the whole scenario against gunicorn,
+# a Celery worker and beat, asserting every request of every iteration green.
+ITERATIONS ?= 50
+newman: install services
+	$(TEST_ENV) NEWMAN_ITERATIONS=$(ITERATIONS) $(RUN) pytest -q tests/contract/test_newman.py
 
 fmt: install
 	$(RUN) ruff check --fix .

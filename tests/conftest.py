@@ -1,4 +1,5 @@
 import os
+import time
 
 import pytest
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from accounts.services import create_api_key
+from config.api.throttling import FixedWindowThrottle
 from config.roles import Role
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.outbox.publishers import (
@@ -57,6 +59,14 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def rate_window(monkeypatch) -> float:
+    """Pin the rate limits' clock one second into a window, so none rolls over mid-test."""
+    start = (time.time() // 3600) * 3600 + 1
+    monkeypatch.setattr(FixedWindowThrottle, "clock", staticmethod(lambda: start))
+    return start
 
 
 @pytest.fixture

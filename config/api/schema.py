@@ -34,6 +34,7 @@ class ValidationProblem(Problem):
 _HEADER_DOCS = {
     "401": {"WWW-Authenticate": "The scheme to authenticate with (`Bearer`)."},
     "429": {"Retry-After": "Seconds to wait before retrying."},
+    "503": {"Retry-After": "Seconds to wait before sending the same request again."},
 }
 
 _DESCRIPTIONS = {
@@ -51,6 +52,33 @@ _DESCRIPTIONS = {
     "422": "Some fields or query parameters are invalid; `errors` points at each.",
     "429": "Rate limit exceeded.",
     "500": "The server failed; quote the `trace_id`.",
+    "503": "The request met a concurrent one and was rolled back (`transaction-conflict`); "
+    "nothing changed, send it again.",
+}
+
+_INTEGER = {"type": "integer", "minimum": 0}
+# Headers on every response. RateLimit-* follow draft-ietf-httpapi-ratelimit-headers; they are
+# absent only where a request is refused before it is counted (bad credentials, an Accept or a
+# body the API cannot take).
+EVERY_RESPONSE_HEADERS = {
+    "X-Request-ID": {
+        "schema": {"type": "string"},
+        "description": "The request's id: yours from X-Request-ID when acceptable, else a new "
+        "one. Quote it with the `trace_id` when reporting a problem.",
+    },
+    "RateLimit-Limit": {
+        "schema": _INTEGER,
+        "description": "Requests your API key (or user, or address when anonymous) may make in "
+        "the current window.",
+    },
+    "RateLimit-Remaining": {
+        "schema": _INTEGER,
+        "description": "Requests left in the current window; at 0 the next one is a 429.",
+    },
+    "RateLimit-Reset": {
+        "schema": _INTEGER,
+        "description": "Seconds until the window ends and the budget is renewed.",
+    },
 }
 
 
@@ -73,6 +101,14 @@ IF_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=True,
     description='The ETag you read, such as `"3"`. Missing: 428; stale: 412.',
+)
+
+REQUEST_ID = OpenApiParameter(
+    "X-Request-ID",
+    str,
+    OpenApiParameter.HEADER,
+    description="Your id for this request (1 to 128 of `A-Z a-z 0-9 . _ : -`); echoed back and "
+    "logged with the request. Another value is replaced by a new id.",
 )
 
 IF_NONE_MATCH = OpenApiParameter(
@@ -118,7 +154,7 @@ class ProblemAwareAutoSchema(AutoSchema):
         return getattr(success, "is_page", False) and not self._is_list_view()
 
     def get_override_parameters(self):
-        parameters = super().get_override_parameters()
+        parameters = [*super().get_override_parameters(), REQUEST_ID]
         if self._is_idempotent():
             parameters = [*parameters, IDEMPOTENCY_KEY]
         if self._answers_with_a_page():
@@ -135,6 +171,8 @@ class ProblemAwareAutoSchema(AutoSchema):
             codes += ["400", "422"]  # a query parameter out of its domain; a forged cursor
         if self.method in ("POST", "PUT", "PATCH"):
             codes += ["411", "413"]  # the body limit holds whether or not a body is expected
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes.append("503")  # a deadlock or serialization failure: retry
             if self.get_request_serializer() is not None:
                 codes += ["400", "415", "422"]
         if self._is_idempotent():
@@ -175,6 +213,8 @@ class ProblemAwareAutoSchema(AutoSchema):
                         for name in names
                     }
                 )
+        for response in responses.values():
+            response.setdefault("headers", {}).update(EVERY_RESPONSE_HEADERS)
         if self._is_idempotent():
             for code, response in responses.items():
                 if code.startswith("2"):

@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "config.metrics.PrometheusMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.api.throttling.RateLimitHeadersMiddleware",
     "config.api.middleware.ApiProblemMiddleware",
     "config.api.limits.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -92,7 +92,7 @@ def test_client_address_is_the_rightmost_hop_no_trusted_proxy_vouches_for(
     assert client_address(request) == client
 
 
-def test_anonymous_throttle_counts_per_client_not_per_forwarded_header(settings):
+def test_anonymous_throttle_counts_per_client_not_per_forwarded_header(settings, rate_window):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"principal": "100/min", "anonymous": "2/min"},
@@ -108,7 +108,7 @@ def test_anonymous_throttle_counts_per_client_not_per_forwarded_header(settings)
     assert [allowed(f"192.0.2.{n}") for n in range(3)] == [True, True, False]
 
 
-def test_anonymous_throttle_counts_an_ipv6_client_per_64(settings):
+def test_anonymous_throttle_counts_an_ipv6_client_per_64(settings, rate_window):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"principal": "100/min", "anonymous": "2/min"},

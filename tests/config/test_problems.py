@@ -74,7 +74,7 @@ def test_invalid_fields_are_422_with_pointers(admin_api):
     ]
 
 
-def test_exceeding_the_rate_is_429_with_retry_after(admin_api, settings):
+def test_exceeding_the_rate_is_429_with_retry_after(admin_api, settings, rate_window):
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "principal": "2/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
@@ -85,7 +85,7 @@ def test_exceeding_the_rate_is_429_with_retry_after(admin_api, settings):
     assert 1 <= int(responses[2]["Retry-After"]) <= 60
 
 
-def test_anonymous_callers_have_their_own_budget_per_address(api, settings):
+def test_anonymous_callers_have_their_own_budget_per_address(api, settings, rate_window):
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anonymous": "1/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
 
@@ -175,7 +175,7 @@ def test_browser_asking_for_html_sees_the_problem_in_the_browsable_api(api):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_requests_are_counted_exactly(organization, issue_key, settings):
+def test_concurrent_requests_are_counted_exactly(organization, issue_key, settings, rate_window):
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "principal": "5/hour"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     credentials = f"Bearer {issue_key(organization)}"

@@ -154,3 +154,50 @@ def test_response_examples_validate_against_their_schemas(schema):
                     validate_example(example["value"], schema, media)
                     checked += 1
     assert checked >= 1
+
+
+def test_every_operation_is_described(schema):
+    undescribed = [
+        (path, method)
+        for path, method, operation in operations(schema)
+        if not operation.get("description")
+    ]
+    assert undescribed == []
+
+
+def test_every_action_of_every_oneof_has_its_own_example(schema):
+    components = schema["components"]["schemas"]
+    checked = 0
+    for path, method, operation in operations(schema):
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            reference = media["schema"].get("$ref", "")
+            body = components.get(reference.rsplit("/", 1)[-1], media["schema"])
+            if "oneOf" not in body:
+                continue
+            field = body["discriminator"]["propertyName"]
+            exemplified = {example["value"][field] for example in media["examples"].values()}
+            assert exemplified == set(body["discriminator"]["mapping"]), (path, method)
+            checked += 1
+    assert checked >= 3  # ticket actions, task actions, bulk task actions
+
+
+def test_every_response_documents_the_request_id_and_the_rate_limit(schema):
+    for path, method, operation in operations(schema):
+        for status, response in operation["responses"].items():
+            assert {
+                "X-Request-ID",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+            } <= set(response.get("headers", {})), (path, method, status)
+        names = {parameter["name"] for parameter in operation.get("parameters", [])}
+        assert "X-Request-ID" in names, (path, method)
+
+
+def test_retryable_refusals_say_when_to_retry(schema):
+    for path, method, operation in operations(schema):
+        for status in ("429", "503"):
+            if status in operation["responses"]:
+                assert "Retry-After" in operation["responses"][status]["headers"], (path, method)
+        if method != "get":
+            assert "503" in operation["responses"], (path, method)

@@ -26,11 +26,40 @@ from outbox.services import drain
 from tests.accounts.factories import OrganizationFactory
 from tests.e2e.processes import gunicorn
 
+# The headers of the HTTP contract (docs/integrators.md): where a response carries one, the
+# document must say so for that operation and status.
+CONTRACT_HEADERS = (
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "X-Request-ID",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+)
+
+
+@schemathesis.check
+def headers_are_documented(ctx, response, case) -> None:
+    """Every contract header the server sent is documented for this operation and status."""
+    documented = case.operation.definition.raw["responses"].get(str(response.status_code))
+    if documented is None:  # another method's 405, say: status_code_conformance judges it
+        return
+    names = {name.lower() for name in documented.get("headers", {})}
+    sent = [name for name in CONTRACT_HEADERS if name.lower() in response.headers]  # lowercased
+    undocumented = [name for name in sent if name.lower() not in names]
+    assert not undocumented, (
+        f"{case.operation.label} {response.status_code} sends {undocumented} undocumented"
+    )
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    headers_are_documented,
 ]
 # Per operation and phase: enough to reach every branch of the inputs, small enough for CI.
 EXAMPLES_PER_OPERATION = 8

@@ -10,6 +10,7 @@ from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.concurrency import run_concurrently
 from tests.workflow.acting import act, act_while_holding, principal, status, tasks_of
 from tests.workflow.factories import deliverable_with_tasks, independent_tasks, template_version
+from workflow.actions import ACTIONS
 from workflow.api.tasks import examples
 from workflow.api.tasks.bulk import parse_bulk_action
 from workflow.models import Allocation, Task, TaskEvent
@@ -275,7 +276,7 @@ def test_an_invalid_envelope_is_refused_and_changes_nothing(
 
 
 def test_the_documented_request_examples_are_valid_batches():
-    for example in (examples.BULK_START, examples.BULK_ASSIGN):
+    for example in examples.bulk_request_examples(ACTIONS):
         command = parse_bulk_action(example.value)
         assert [entry.task_id for entry in command.tasks] == [
             task["id"] for task in example.value["tasks"]

@@ -113,7 +113,7 @@ class BulkTaskActionView(APIView):
         "the action is refused for the whole batch (403). Send an `Idempotency-Key` to make "
         "the batch safe to retry; `client_event_id` is not accepted here.",
         request=BulkTaskActionIn,
-        examples=[examples.BULK_START, examples.BULK_ASSIGN, examples.BULK_OUTCOMES],
+        examples=[*examples.bulk_request_examples(ACTIONS), examples.BULK_OUTCOMES],
         responses={
             200: OpenApiResponse(
                 BulkTaskActionOut,

@@ -101,29 +101,29 @@ EVENT_PAGE = OpenApiExample(
 )
 
 _BULK_INSTANCE = "/api/v1/deliverables/31/tasks/bulk-actions"
-BULK_START = OpenApiExample(
-    "Start three tasks",
-    value={
-        "action": "start",
-        "tasks": [
-            {"id": 311, "expected_version": 4},
-            {"id": 312, "expected_version": 2},
-            {"id": 313, "expected_version": 1},
-        ],
-    },
-    request_only=True,
-    summary="Each task with the version you read of it",
-)
-BULK_ASSIGN = OpenApiExample(
-    "Assign two tasks to one member",
-    value={
-        "action": "assign",
-        "payload": {"assign_to": 7},
-        "tasks": [{"id": 314, "expected_version": 1}, {"id": 315, "expected_version": 1}],
-    },
-    request_only=True,
-    summary="The payload is the single action's",
-)
+
+
+def bulk_request_examples(catalog) -> list[OpenApiExample]:
+    """One batch per action of `catalog`: the single action's payload, three tasks."""
+    return [
+        OpenApiExample(
+            f"bulk {spec.name}",
+            value={
+                "action": spec.name,
+                **({"payload": spec.example["payload"]} if "payload" in spec.example else {}),
+                "tasks": [
+                    {"id": 311, "expected_version": spec.example["expected_version"]},
+                    {"id": 312, "expected_version": 2},
+                    {"id": 313, "expected_version": 1},
+                ],
+            },
+            request_only=True,
+            summary=f"{spec.summary}: each task with the version you read of it",
+        )
+        for spec in catalog.specs.values()
+    ]
+
+
 BULK_OUTCOMES = OpenApiExample(
     "One started, one stale, one blocked",
     value={
