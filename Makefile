@@ -99,6 +99,10 @@ bench: install services
 	@command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 	$(TEST_ENV) $(RUN) pytest -q -s tests/benchmarks
 
+# A Python client generated from the committed contract, for integrators (imports as `client`).
+client: install
+	$(RUN) openapi-python-client generate --path docs/openapi.yaml --output-path var/client --meta none --overwrite
+
 # The Postman collection as a small load: ITERATIONS runs of the whole scenario against gunicorn,
 # a Celery worker and beat, asserting every request of every iteration green.
 ITERATIONS ?= 50

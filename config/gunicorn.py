@@ -22,10 +22,15 @@ os.environ.setdefault(
 
 
 def on_starting(server) -> None:
-    """Start every master with an empty metrics folder: stale files would add up forever."""
+    """Start every master with an empty metrics folder (stale files would add up forever),
+    and ready: a drain marker left by the process this one replaces no longer applies."""
     folder = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")  # as config.wsgi
+    from django.conf import settings
+
+    Path(settings.SHUTDOWN_DRAIN_FILE).unlink(missing_ok=True)
 
 
 def child_exit(server, worker) -> None:

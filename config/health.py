@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -54,7 +55,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest):
-    """Answer 200 while the database answers (saying what else is degraded), else a 503 problem."""
+    """Answer 200 while the database answers (saying what else is degraded), else a 503 problem.
+
+    A draining process is not ready whatever its dependencies say: it is about to stop.
+    """
+    if Path(settings.SHUTDOWN_DRAIN_FILE).exists():
+        detail = "Shutting down: finishing the requests in flight."
+        return ProblemResponse(
+            build_problem(
+                request, types.SERVICE_UNAVAILABLE, detail, checks={"shutdown": "draining"}
+            )
+        )
     checks = {name: _state_of(name, check) for name, check in READINESS_CHECKS.items()}
     down = [name for name in checks if name in REQUIRED and checks[name] != "ok"]
     if down:

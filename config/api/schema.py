@@ -1,5 +1,7 @@
 """OpenAPI generation: every operation documents the problems it can return."""
 
+import re
+
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
@@ -17,6 +19,12 @@ class Problem(serializers.Serializer):
     detail = serializers.CharField()
     instance = serializers.CharField(help_text="The request path that failed.")
     trace_id = serializers.CharField(allow_null=True, help_text="Quote it when reporting errors.")
+
+
+class StaleVersionProblem(Problem):
+    """A 412 problem: the If-Match version is no longer current."""
+
+    current_version = serializers.IntegerField(help_text="The version to read again and send.")
 
 
 class ProblemFieldError(serializers.Serializer):
@@ -154,12 +162,17 @@ class ProblemAwareAutoSchema(AutoSchema):
         return getattr(success, "is_page", False) and not self._is_list_view()
 
     def get_override_parameters(self):
-        parameters = [*super().get_override_parameters(), REQUEST_ID]
+        parameters = [*super().get_override_parameters(), REQUEST_ID, *self._id_parameters()]
         if self._is_idempotent():
             parameters = [*parameters, IDEMPOTENCY_KEY]
         if self._answers_with_a_page():
             parameters = [*parameters, *PAGE_PARAMETERS]
         return parameters
+
+    def _id_parameters(self) -> list[OpenApiParameter]:
+        """Path ids are integers (`<int:...>` routes) even where no queryset says so."""
+        names = re.findall(r"{(id|\w+_id)}", self.path)
+        return [OpenApiParameter(name, int, OpenApiParameter.PATH) for name in names]
 
     def _problem_codes(self) -> list[str]:
         codes = ["406", "429", "500"]
@@ -195,6 +208,12 @@ class ProblemAwareAutoSchema(AutoSchema):
                     for name, text in _HEADER_DOCS[code].items()
                 }
             responses[code] = response
+        if "412" in responses:
+            stale = self._get_response_for_code(
+                StaleVersionProblem, "412", media_types=[PROBLEM_CONTENT_TYPE], direction=direction
+            )
+            responses["412"]["content"] = stale["content"]
+            responses["412"]["description"] = _DESCRIPTIONS["412"]
         for code, response in responses.items():
             if code.startswith(("4", "5")) and "application/json" in response.get("content", {}):
                 # A problem named in extend_schema(responses=...) is still a problem.

@@ -292,7 +292,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 60)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env_str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", str(VAR_DIR / "celerybeat-schedule")
+)
+# Only the beat holding a PostgreSQL advisory lock sends ticks; another one stands by and asks
+# for the lock this often (config/beat.py).
+CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"
+BEAT_LOCK_RETRY_SECONDS = float(env_str("BEAT_LOCK_RETRY_SECONDS", "1"))
 # Ticks that find nothing to do cost one indexed query; a tick older than its period is dropped.
 CELERY_BEAT_SCHEDULE = {
     "drain-outbox": {
@@ -439,6 +445,9 @@ LOGGING = {
 }
 OTEL_SERVICE_NAME = env_str("OTEL_SERVICE_NAME", "serviceflow")
 READINESS_TIMEOUT_SECONDS = env_int("READINESS_TIMEOUT_SECONDS", 2)
+# While this file exists /readyz answers 503, so a load balancer stops sending before SIGTERM
+# (`manage.py drain`, the web pods' preStop; gunicorn removes it when it starts).
+SHUTDOWN_DRAIN_FILE = env_str("SERVICEFLOW_DRAIN_FILE", str(VAR_DIR / "draining"))
 # `/metrics` wants `Authorization: Bearer <METRICS_TOKEN>` when set; without a token it is
 # open, unless METRICS_REQUIRE_TOKEN (on in production), which then turns it off.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
