@@ -8,8 +8,11 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 
 SECRET_PREFIX = "whsec_"  # noqa: S105  (a format marker, not a secret)
+# Standard Webhooks' replay window: a receiver refuses timestamps further than this from its clock.
+TOLERANCE_SECONDS = 5 * 60
 
 
 def generate_secret() -> str:
@@ -26,9 +29,13 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
-    """Check a received webhook's signature the way a receiver should (constant-time)."""
-    expected = sign(secret, headers["webhook-id"], int(headers["webhook-timestamp"]), body)
+def verify(secret: str, headers: dict[str, str], body: bytes, *, now: float | None = None) -> bool:
+    """Check a received webhook the way a receiver should: a fresh timestamp, and a signature
+    compared in constant time."""
+    timestamp = int(headers["webhook-timestamp"])
+    if abs((time.time() if now is None else now) - timestamp) > TOLERANCE_SECONDS:
+        return False  # a replay of an old delivery, or a clock far off
+    expected = sign(secret, headers["webhook-id"], timestamp, body)
     return any(
         hmac.compare_digest(expected, candidate)
         for candidate in headers["webhook-signature"].split(" ")

@@ -21,6 +21,9 @@ from tests.outbox.publishers import (
 )
 from tests.receivers import WebhookSink
 
+# Every event the code emits in any test is checked against its published schema.
+pytest_plugins = ["tests.event_contract"]
+
 
 def pytest_configure(config) -> None:
     """Under pytest-xdist, give each worker its own Redis database (cache, throttles, Celery).

@@ -3,6 +3,7 @@
 import re
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -65,10 +66,11 @@ _DESCRIPTIONS = {
 }
 
 _INTEGER = {"type": "integer", "minimum": 0}
-# Headers on every response. RateLimit-* follow draft-ietf-httpapi-ratelimit-headers; they are
-# absent only where a request is refused before it is counted (bad credentials, an Accept or a
-# body the API cannot take).
-EVERY_RESPONSE_HEADERS = {
+# Headers on every response, defined once under components/headers
+# (add_common_response_headers) and referenced from each response. RateLimit-* follow
+# draft-ietf-httpapi-ratelimit-headers; they are absent only where a request is refused before
+# it is counted (bad credentials, an Accept or a body the API cannot take).
+COMMON_RESPONSE_HEADERS = {
     "X-Request-ID": {
         "schema": {"type": "string"},
         "description": "The request's id: yours from X-Request-ID when acceptable, else a new "
@@ -87,6 +89,9 @@ EVERY_RESPONSE_HEADERS = {
         "schema": _INTEGER,
         "description": "Seconds until the window ends and the budget is renewed.",
     },
+}
+EVERY_RESPONSE_HEADERS = {
+    name: {"$ref": f"#/components/headers/{name}"} for name in COMMON_RESPONSE_HEADERS
 }
 
 
@@ -135,6 +140,12 @@ RESPONSE_HEADER_DOCS = {
 }
 
 
+def add_common_response_headers(result, generator, request, public):
+    """Postprocessing hook: define the headers every response refers to."""
+    result.setdefault("components", {})["headers"] = COMMON_RESPONSE_HEADERS
+    return result
+
+
 def response_headers(by_status: dict[int, tuple[str, ...]]):
     """Document the headers a view method sets on its responses (`{201: ("ETag", "Location")}`)."""
 
@@ -160,6 +171,19 @@ class ProblemAwareAutoSchema(AutoSchema):
         responses = self.get_response_serializers()
         success = responses.get(200) if isinstance(responses, dict) else responses
         return getattr(success, "is_page", False) and not self._is_list_view()
+
+    def get_operation_id(self) -> str:
+        """drf-spectacular names a list that an action answers `*_retrieve`; call it `*_list`."""
+        operation_id = super().get_operation_id()
+        if self.method == "GET" and operation_id.endswith("_retrieve") and self._answers_a_list():
+            return operation_id.removesuffix("_retrieve") + "_list"
+        return operation_id
+
+    def _answers_a_list(self) -> bool:
+        responses = self.get_response_serializers()
+        success = responses.get(200) if isinstance(responses, dict) else responses
+        body = force_instance(getattr(success, "response", success))  # OpenApiResponse or not
+        return getattr(body, "many", False) or "results" in getattr(body, "fields", {})
 
     def get_override_parameters(self):
         parameters = [*super().get_override_parameters(), REQUEST_ID, *self._id_parameters()]

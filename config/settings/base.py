@@ -241,6 +241,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The headers every response carries, defined once (config/api/schema.py).
+        "config.api.schema.add_common_response_headers",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -255,6 +260,9 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": ["user", "api_key"],
         "ChecklistItemKindEnum": "qc.models.ItemKind",
         "AllowedActionsEnum": "helpdesk.actions.ACTIONS",
+        # Also in the inspection events; the name it had before them stays (docs/adr/0029).
+        "InspectionOutStatusEnum": "qc.models.Inspection.Status",
+        "SlaTargetEnum": ["first_response", "resolution"],
     },
 }
 

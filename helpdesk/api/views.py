@@ -135,11 +135,13 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         methods=["GET"],
         summary="What can I do with this ticket now",
+        operation_id="tickets_allowed_actions",
         responses={200: AllowedActionsOut},
     )
     @extend_schema(
         methods=["POST"],
         summary="Act on a ticket",
+        operation_id="tickets_act",
         description="The body's `action` chooses the shape of `payload`. Send the version you "
         "read as `expected_version` (stale: 409) or as `If-Match` (stale: 412).",
         request=ACTION_FORMS.request,

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.event_schemas import event_union
 from config.api.text import TextField
 from outbox.models import Delivery, Notification, WebhookEndpoint
 
@@ -86,11 +87,6 @@ class PingOut(serializers.Serializer):
     event_id = serializers.UUIDField()
 
 
-class AggregateOut(serializers.Serializer):
-    type = serializers.CharField()
-    id = serializers.CharField()
-
-
 class EventOut(serializers.Serializer):
     """One event: the envelope webhooks and the broker carry, plus its feed position."""
 
@@ -101,14 +97,18 @@ class EventOut(serializers.Serializer):
     aggregate = serializers.SerializerMethodField()
     data = serializers.JSONField(source="payload")
 
-    @extend_schema_field(AggregateOut)
     def get_aggregate(self, message) -> dict:
         return {"type": message.aggregate_type, "id": message.aggregate_id}
 
 
 class EventPageOut(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="The page after this one; poll it.")
-    results = EventOut(many=True)
+    results = serializers.SerializerMethodField(help_text="Oldest first.")
+
+    # Rendered by EventOut; published as the typed union of every event (docs/adr/0029).
+    @extend_schema_field(event_union(many=True))
+    def get_results(self, page) -> list:
+        return EventOut(page["results"], many=True).data
 
 
 class NotificationOut(serializers.ModelSerializer):

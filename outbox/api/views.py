@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.conditional import etag, if_match
+from config.api.event_schemas import webhook_callback
 from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
@@ -62,10 +63,12 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         summary="Register a webhook",
-        description="The response carries the signing `secret`; it is never shown again.",
+        description="The response carries the signing `secret`; it is never shown again. "
+        "Each event the endpoint subscribes to is then POSTed to it, signed (see callbacks).",
         request=WebhookCreateIn,
         responses={201: WebhookCreatedOut},
         examples=[WEBHOOK_EXAMPLE],
+        callbacks=[webhook_callback()],
     )
     @response_headers({201: ("ETag",)})
     @idempotent
@@ -101,7 +104,12 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         webhooks.delete_endpoint(endpoint_id=self.get_object().pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Send a test event", request=None, responses={202: PingOut})
+    @extend_schema(
+        summary="Send a test event",
+        operation_id="webhooks_ping",
+        request=None,
+        responses={202: PingOut},
+    )
     @action(detail=True, methods=["post"])
     def ping(self, request: Request, pk: str) -> Response:
         message = webhooks.ping_endpoint(endpoint=self.get_object())
@@ -130,6 +138,7 @@ class DeliveryViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Deliver again",
+        operation_id="deliveries_redeliver",
         description="A delivery to a deleted or disabled endpoint cannot be sent again (409).",
         request=None,
         responses={202: DeliveryOut, 409: Problem},
@@ -206,13 +215,20 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="List my notifications",
+        description="The in-app notifications of the signed-in person in this organization, "
+        "newest first: what happened (`event_type`, `title`, `body`), to which object, and "
+        "`read_at` once read. People only; an API key gets 403.",
         parameters=[OpenApiParameter("unread", bool, description="true: only unread ones.")],
     )
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
-        summary="Mark a notification read", request=None, responses={200: NotificationOut}
+        summary="Mark a notification read",
+        operation_id="notifications_mark_read",
+        description="Set `read_at` on one of your notifications (kept if it was already read).",
+        request=None,
+        responses={200: NotificationOut},
     )
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
@@ -225,7 +241,12 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response(NotificationOut(notifications.mark_read(notification=notification)).data)
 
     @extend_schema(
-        summary="Mark all my notifications read", request=None, responses={200: MarkedReadOut}
+        summary="Mark all my notifications read",
+        operation_id="notifications_mark_all_read",
+        description="Mark every unread notification of yours in this organization read; "
+        "`marked` says how many were.",
+        request=None,
+        responses={200: MarkedReadOut},
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:

@@ -201,3 +201,18 @@ def test_retryable_refusals_say_when_to_retry(schema):
                 assert "Retry-After" in operation["responses"][status]["headers"], (path, method)
         if method != "get":
             assert "503" in operation["responses"], (path, method)
+
+
+def test_operation_ids_say_what_the_operation_does(schema):
+    for path, method, operation in operations(schema):
+        operation_id = operation["operationId"]
+        success = next(status for status in operation["responses"] if status.startswith("2"))
+        body = operation["responses"][success].get("content", {}).get("application/json", {})
+        reference = body.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1]
+        answers_a_list = "results" in schema["components"]["schemas"].get(reference, {}).get(
+            "properties", {}
+        )
+        if answers_a_list:
+            assert not operation_id.endswith("_retrieve"), (path, method, operation_id)
+        if operation_id.endswith("_create"):
+            assert success == "201", (path, method, operation_id)  # it creates something

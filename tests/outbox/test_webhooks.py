@@ -22,19 +22,37 @@ def test_secret_is_whsec_with_at_least_24_random_bytes():
     assert secret != signing.generate_secret()
 
 
-def test_signature_verifies_with_the_secret_and_fails_when_anything_is_tampered():
+SENT_AT = 1700000000
+
+
+def signed_delivery() -> tuple[str, dict[str, str], bytes]:
+    """A secret, and the headers and body of a delivery signed with it at SENT_AT."""
     secret, body = signing.generate_secret(), b'{"id":"evt"}'
     headers = {
         "webhook-id": "evt_1",
-        "webhook-timestamp": "1700000000",
-        "webhook-signature": signing.sign(secret, "evt_1", 1700000000, body),
+        "webhook-timestamp": str(SENT_AT),
+        "webhook-signature": signing.sign(secret, "evt_1", SENT_AT, body),
     }
+    return secret, headers, body
 
-    assert signing.verify(secret, headers, body)
-    assert not signing.verify(secret, headers, b'{"id":"evu"}')
-    assert not signing.verify(secret, {**headers, "webhook-timestamp": "1700000001"}, body)
-    assert not signing.verify(secret, {**headers, "webhook-id": "evt_2"}, body)
-    assert not signing.verify(signing.generate_secret(), headers, body)
+
+def test_signature_verifies_with_the_secret_and_fails_when_anything_is_tampered():
+    secret, headers, body = signed_delivery()
+
+    assert signing.verify(secret, headers, body, now=SENT_AT)
+    assert not signing.verify(secret, headers, b'{"id":"evu"}', now=SENT_AT)
+    later = {**headers, "webhook-timestamp": str(SENT_AT + 1)}
+    assert not signing.verify(secret, later, body, now=SENT_AT)
+    assert not signing.verify(secret, {**headers, "webhook-id": "evt_2"}, body, now=SENT_AT)
+    assert not signing.verify(signing.generate_secret(), headers, body, now=SENT_AT)
+
+
+def test_a_delivery_older_than_the_tolerance_is_refused_as_a_replay():
+    secret, headers, body = signed_delivery()
+
+    assert signing.verify(secret, headers, body, now=SENT_AT + signing.TOLERANCE_SECONDS)
+    assert not signing.verify(secret, headers, body, now=SENT_AT + signing.TOLERANCE_SECONDS + 1)
+    assert not signing.verify(secret, headers, body)  # today: years later
 
 
 @pytest.mark.parametrize(

@@ -192,6 +192,7 @@ class ChecklistVersionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Publish a checklist draft",
+        operation_id="checklist_versions_publish",
         description="Checks every item at once (422 lists every problem, pointing into "
         "`items`; a draft without items cannot be published) and freezes the version: its "
         "items never change again, and template tasks may name it.",
@@ -218,6 +219,7 @@ class ChecklistVersionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Retire a published checklist version",
+        operation_id="checklist_versions_retire",
         description="No template version published from now on may name it; what already "
         "names it, and the inspections read against it, carry on unchanged.",
         request=None,

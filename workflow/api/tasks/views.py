@@ -73,12 +73,14 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(
         methods=["GET"],
         summary="What can I do with this task now",
+        operation_id="tasks_allowed_actions",
         examples=[examples.ALLOWED_ACTIONS],
         responses={200: TaskAllowedActionsOut},
     )
     @extend_schema(
         methods=["POST"],
         summary="Act on a task",
+        operation_id="tasks_act",
         description="The body's `action` chooses the shape of `payload`. Send the version you "
         "read as `expected_version` (stale: 409) or as `If-Match` (stale: 412). Starting a "
         "blocked task is 409 `task-blocked`, listing the tasks it waits for in `blockers`.",

@@ -192,6 +192,7 @@ class TemplateVersionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Publish a draft",
+        operation_id="template_versions_publish",
         description="Checks the whole graph at once (422 lists every problem, pointing into the "
         "version's `nodes` and `edges`), and that each node's `checklist` names a published "
         "checklist version of the organization, on a task that requires QC (pointer "
@@ -222,6 +223,7 @@ class TemplateVersionViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Retire a published version",
+        operation_id="template_versions_retire",
         description="The version stays exactly as published, for what already runs from it.",
         request=None,
         parameters=[IF_MATCH],
