@@ -16,7 +16,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.base \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/serviceflow} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install browser vendor services run test lint schema openapi bench fmt newman client
+.PHONY: help install browser promtool vendor services run test lint schema openapi bench fmt newman client
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve on :$(PORT) with a Celery worker + beat"
@@ -40,6 +40,14 @@ node_modules/.package-lock.json: package-lock.json
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null)
+
+# promtool checks and unit-tests the alert rules (tests/deploy/test_prometheus.py); Debian's
+# prometheus package ships it. The server it also installs is not wanted here: stop and disable it.
+promtool:
+	@command -v promtool >/dev/null || \
+		(apt-get update -q >/dev/null && \
+		apt-get install -y -q --no-install-recommends prometheus >/dev/null && \
+		((systemctl disable prometheus; systemctl stop prometheus) >/dev/null 2>&1 || true))
 
 # The browser libraries of the admin pages (docs/adr/0026): the builds of the packages pinned in
 # package-lock.json, copied into static/vendor/<package>/ with their licenses and their versions.
@@ -71,11 +79,13 @@ services:
 		echo "starting RabbitMQ"; \
 		rabbitmq-server -detached; \
 	fi
-	@for i in $$(seq 1 60); do \
-		pg_isready -q -h 127.0.0.1 -p 5432 && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 \
-			&& (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && exit 0; \
-		sleep 1; \
-	done; echo "PostgreSQL, Redis or RabbitMQ is not reachable on 127.0.0.1" >&2; exit 1
+	@up() { (exec 3<>/dev/tcp/127.0.0.1/$$1) 2>/dev/null; }; \
+	for i in $$(seq 1 60); do up 5432 && up 6379 && up 5672 && exit 0; sleep 1; done; \
+	for service in "PostgreSQL 5432 postgres postgresql" "Redis 6379 redis redis-server" \
+		"RabbitMQ 5672 rabbitmq rabbitmq-server"; do \
+		set -- $$service; up $$2 || echo "$$1 is not reachable on 127.0.0.1:$$2. Start it with" \
+			"'docker compose up -d $$3' (compose.yaml), or install it: 'apt-get install $$4'." >&2; \
+	done; exit 1
 
 lint: install
 	$(RUN) ruff check .
@@ -91,7 +101,7 @@ schema: install
 openapi: install
 	$(TEST_ENV) $(RUN) python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
-test: install browser services lint schema
+test: install browser promtool services lint schema
 	$(TEST_ENV) $(RUN) python manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(RUN) pytest -q --ignore=tests/benchmarks -n $(TEST_WORKERS) --dist loadfile
 

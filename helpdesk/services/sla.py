@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 import outbox
-from helpdesk import events
+from helpdesk import events, metrics
 from helpdesk.models import Ticket, TicketEvent
 from helpdesk.services.sla_targets import SlaTargets, targets_for
 from helpdesk.sla import add_business_time, business_time_between
@@ -87,6 +87,8 @@ def _record_breaches(ticket: Ticket, now) -> None:
     ticket.save(
         update_fields=["first_response_breached", "resolution_breached", "version", "updated_at"]
     )
+    for target in breached:  # counted once the breach is recorded for good
+        transaction.on_commit(metrics.SLA_BREACHES.labels(target=target).inc)
     TicketEvent.record(
         ticket,
         action="sla_breached",
