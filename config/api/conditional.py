@@ -111,8 +111,12 @@ def versioned_response(data, version: int, status_code: int = 200, **headers) ->
     return Response(data, status=status_code, headers={"ETag": etag(version), **headers})
 
 
+def not_modified(version: int) -> Response:
+    return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(version)})
+
+
 def conditional_get(request: Request, version: int, represent) -> Response:
     """Answer a GET: 304 when If-None-Match names the current version, else `represent()`."""
     if is_not_modified(request, version):
-        return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag(version)})
+        return not_modified(version)
     return versioned_response(represent(), version)

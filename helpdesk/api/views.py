@@ -14,7 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.actions import ActionBodyTemplate, act_on, allowed_now, replay_headers
-from config.api.conditional import conditional_get, if_match, versioned_response
+from config.api.conditional import if_match, versioned_response
+from config.api.detail import DetailLookup
 from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
@@ -52,7 +53,7 @@ def with_etag(ticket: Ticket, status_code: int = 200, **headers) -> Response:
 
 
 @extend_schema(tags=["tickets"])
-class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Tickets of the caller's organization."""
 
     permission_classes = [IsOrganizationMember, RoleMayWrite]
@@ -109,8 +110,7 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @response_headers({200: ("ETag",), 304: ("ETag",)})
     def retrieve(self, request: Request, key: str) -> Response:
-        ticket = self.get_object()
-        return conditional_get(request, ticket.version, lambda: TicketOut(ticket).data)
+        return self.conditional_retrieve(request, lambda ticket: TicketOut(ticket).data)
 
     @extend_schema(
         summary="Edit a ticket",

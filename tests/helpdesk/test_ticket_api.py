@@ -60,6 +60,23 @@ def test_get_returns_the_etag_and_304_when_it_still_matches(admin_api):
     assert changed.status_code == 200
 
 
+def test_a_304_reads_the_version_alone_and_a_detail_ignores_list_filters(admin_api):
+    key = open_ticket(admin_api).json()["key"]
+    admin_api.get(f"/api/v1/tickets/{key}")  # the key is verified and cached
+
+    with CaptureQueriesContext(connection) as captured:
+        unchanged = admin_api.get(f"/api/v1/tickets/{key}", HTTP_IF_NONE_MATCH='"1"')
+    # Read now: the next request starts a new query log.
+    ticket_reads = [q["sql"] for q in captured.captured_queries if "helpdesk_ticket" in q["sql"]]
+    filtered = admin_api.get(f"/api/v1/tickets/{key}?status=closed&q=nothing")
+
+    assert unchanged.status_code == 304
+    assert len(ticket_reads) == 1
+    assert ticket_reads[0].startswith('SELECT "helpdesk_ticket"."version" AS "version" FROM')
+    assert "JOIN" not in ticket_reads[0]
+    assert (filtered.status_code, filtered.json()["key"]) == (200, key)
+
+
 def test_patch_needs_if_match_and_bumps_the_version(admin_api):
     key = open_ticket(admin_api).json()["key"]
     url = f"/api/v1/tickets/{key}"

@@ -7,7 +7,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.api.conditional import conditional_get, if_match, versioned_response
+from config.api.conditional import if_match, versioned_response
+from config.api.detail import DetailLookup
 from config.api.parsing import parse
 from config.api.permissions import IsOrganizationMember
 from config.api.schema import IF_MATCH, IF_NONE_MATCH, Problem, response_headers
@@ -28,7 +29,7 @@ CLOSED = OpenApiResponse(Problem, description="`inspection-closed`: it is alread
 
 
 @extend_schema(tags=["inspections"])
-class InspectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class InspectionViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Inspections of the caller's organization; decided only by the task actions
     qc_accept and qc_reject."""
 
@@ -54,8 +55,7 @@ class InspectionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @response_headers({200: ("ETag",), 304: ("ETag",)})
     def retrieve(self, request: Request, pk: str) -> Response:
-        inspection = self.get_object()
-        return conditional_get(request, inspection.version, lambda: InspectionOut(inspection).data)
+        return self.conditional_retrieve(request, lambda inspection: InspectionOut(inspection).data)
 
     @extend_schema(
         summary="Record readings",

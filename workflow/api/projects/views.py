@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.conditional import conditional_get, if_match, versioned_response
+from config.api.detail import DetailLookup
 from config.api.idempotency import idempotent
 from config.api.pagination import page_of
 from config.api.parsing import parse
@@ -41,7 +42,7 @@ def project_response(project: Project, status_code: int = 200, **headers) -> Res
 
 
 @extend_schema(tags=["projects"])
-class ProjectViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ProjectViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Projects of the caller's organization, and the deliverables started in them."""
 
     permission_classes = [IsOrganizationMember, RoleMayWrite]
@@ -93,8 +94,7 @@ class ProjectViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @response_headers({200: ("ETag",), 304: ("ETag",)})
     def retrieve(self, request: Request, pk: str) -> Response:
-        project = self.get_object()
-        return conditional_get(request, project.version, lambda: ProjectOut(project).data)
+        return self.conditional_retrieve(request, lambda project: ProjectOut(project).data)
 
     @extend_schema(
         summary="Rename a project",

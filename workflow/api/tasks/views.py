@@ -8,7 +8,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api.actions import ActionBodyTemplate, act_on, allowed_now, replay_headers
-from config.api.conditional import conditional_get, versioned_response
+from config.api.conditional import versioned_response
+from config.api.detail import DetailLookup
 from config.api.pagination import page_of
 from config.api.permissions import IsOrganizationMember, RoleMayWrite
 from config.api.schema import IF_NONE_MATCH, Problem, response_headers
@@ -33,7 +34,7 @@ def with_etag(task: Task, **headers) -> Response:
 
 
 @extend_schema(tags=["tasks"])
-class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class TaskViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Tasks of the caller's organization; their status changes only through actions."""
 
     permission_classes = [IsOrganizationMember, RoleMayWrite]
@@ -67,8 +68,7 @@ class TaskViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @response_headers({200: ("ETag",), 304: ("ETag",)})
     def retrieve(self, request: Request, pk: str) -> Response:
-        task = self.get_object()
-        return conditional_get(request, task.version, lambda: TaskOut(task).data)
+        return self.conditional_retrieve(request, lambda task: TaskOut(task).data)
 
     @extend_schema(
         methods=["GET"],

@@ -1,0 +1,41 @@
+"""Reading one object: looked up in the caller's queryset alone, a 304 from its version alone.
+
+DRF's `get_object` runs the list's filter backends first, so a detail built the list's FilterSet
+form on every read and a `?status=…` left in a URL could hide the object; a detail is looked up
+by its key in the organization's queryset and nothing else. A conditional GET whose ETag is
+current costs one indexed query for the version, without the representation's joins (no view
+of ours has object-level permissions; one that had would have to check them on that path too).
+"""
+
+from django.shortcuts import get_object_or_404
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.api.conditional import conditional_get, is_not_modified, not_modified
+
+
+class DetailLookup:
+    """A GenericViewSet mixin: `get_object` without the list's filters, `current_version`."""
+
+    def _lookup(self) -> dict:
+        field = self.lookup_url_kwarg or self.lookup_field
+        return {self.lookup_field: self.kwargs[field]}
+
+    def get_object(self):
+        instance = get_object_or_404(self.get_queryset(), **self._lookup())
+        self.check_object_permissions(self.request, instance)
+        return instance
+
+    def current_version(self) -> int:
+        """The object's version, read alone (404 when the caller cannot see the object)."""
+        versions = self.get_queryset().filter(**self._lookup()).values_list("version", flat=True)
+        return get_object_or_404(versions)
+
+    def conditional_retrieve(self, request: Request, represent) -> Response:
+        """304 from the version alone when If-None-Match is current, else `represent(object)`."""
+        if request.headers.get("If-None-Match"):
+            version = self.current_version()
+            if is_not_modified(request, version):
+                return not_modified(version)
+        instance = self.get_object()
+        return conditional_get(request, instance.version, lambda: represent(instance))
