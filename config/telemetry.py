@@ -1,4 +1,9 @@
-"""OpenTelemetry tracing for Django and psycopg; spans leave over OTLP only when configured."""
+"""OpenTelemetry tracing for Django and psycopg; spans leave over OTLP only when configured.
+
+Every request has a trace id (logs and problems carry it, a `traceparent` continues it), but a
+span is recorded only while something exports spans: without an exporter the sampler drops
+them, so the Django and psycopg instrumentation cost ids, not span objects with attributes.
+"""
 
 import os
 import threading
@@ -8,10 +13,45 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.django import DjangoInstrumentor
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+)
 
 _configured = threading.Event()
+
+
+class WhileExported(Sampler):
+    """Record (parent-based) once spans have somewhere to go; until then, drop them."""
+
+    def __init__(self) -> None:
+        self.exported = False
+        self._recorded = ParentBased(ALWAYS_ON)
+
+    def should_sample(self, parent_context, trace_id, name, *args, **kwargs) -> SamplingResult:
+        if not self.exported:
+            return SamplingResult(Decision.DROP)
+        return self._recorded.should_sample(parent_context, trace_id, name, *args, **kwargs)
+
+    def get_description(self) -> str:
+        return f"WhileExported{{{self._recorded.get_description()}}}"
+
+
+class ServiceFlowTracerProvider(TracerProvider):
+    """A provider whose spans are recorded from the moment a processor is added to it."""
+
+    def __init__(self, **kwargs) -> None:
+        self.while_exported = WhileExported()
+        super().__init__(sampler=self.while_exported, **kwargs)
+
+    def add_span_processor(self, span_processor: SpanProcessor) -> None:
+        super().add_span_processor(span_processor)
+        self.while_exported.exported = True
 
 
 def configure() -> None:
@@ -19,7 +59,7 @@ def configure() -> None:
     if _configured.is_set():
         return
     _configured.set()
-    provider = TracerProvider(
+    provider = ServiceFlowTracerProvider(
         resource=Resource.create({"service.name": settings.OTEL_SERVICE_NAME})
     )
     if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):

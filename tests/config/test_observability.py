@@ -9,6 +9,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from config.logging import JsonFormatter, RequestContextFilter
+from config.telemetry import ServiceFlowTracerProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,19 @@ def test_request_id_is_echoed_or_generated(client):
     assert len(generated["X-Request-ID"]) == 32
     assert forged["X-Request-ID"] != 'bad"\nvalue'
     assert len(forged["X-Request-ID"]) == 32
+
+
+def test_spans_are_recorded_only_once_something_exports_them_yet_always_carry_ids():
+    provider = ServiceFlowTracerProvider()
+    tracer = provider.get_tracer("test")
+
+    with tracer.start_as_current_span("unexported") as unexported:
+        recorded_before = unexported.is_recording()
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    with tracer.start_as_current_span("exported") as exported:
+        recorded_after = exported.is_recording()
+
+    assert (recorded_before, recorded_after) == (False, True)
+    assert unexported.get_span_context().is_valid  # logs and problems still get a trace id
+    assert [span.name for span in exporter.get_finished_spans()] == ["exported"]
