@@ -113,6 +113,8 @@ class Ticket(FSMModelMixin, VersionedAggregate):
             models.Index(fields=["organization", "status", "-id"], name="ticket_org_status"),
             models.Index(fields=["organization", "-created_at", "-id"], name="ticket_org_created"),
             models.Index(fields=["organization", "-updated_at", "-id"], name="ticket_org_updated"),
+            # The list's default order (its cursor), within one organization.
+            models.Index(fields=["organization", "-id"], name="ticket_org_recent"),
         ]
 
     def __str__(self) -> str:

@@ -3,9 +3,11 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from config.roles import Role
+from helpdesk import selectors
 from helpdesk.models import Tag, Ticket
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.helpdesk.factories import ContactFactory, TicketFactory
@@ -168,3 +170,22 @@ def test_nul_in_a_query_parameter_is_422(admin_api, tickets, param):
     response = admin_api.get(f"/api/v1/tickets?{param}=a%00b")
 
     assert response.status_code == 422
+
+
+def test_search_and_the_default_order_can_be_answered_from_indexes(organization):
+    TicketFactory.create_batch(3, organization=organization)
+    with connection.cursor() as cursor:  # for this test's transaction: a tiny table is no excuse
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    tickets = Ticket.objects.all()
+
+    # Each of `q`'s conditions, as Django writes it, matches its trigram index's expression.
+    plans = {
+        "ticket_key_trgm": tickets.filter(key__iexact="T-1").explain(),
+        "ticket_subject_trgm": tickets.filter(subject__icontains="printer").explain(),
+        "ticket_description_trgm": tickets.filter(description__icontains="printer").explain(),
+        "ticket_org_recent": selectors.list_tickets_for(organization.pk)
+        .order_by("-id")[:50]
+        .explain(),
+    }
+
+    assert [index for index, plan in plans.items() if index not in plan] == []
