@@ -1,6 +1,17 @@
 """A serializer base for the representations on hot paths."""
 
+from datetime import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """A datetime as DRF's DateTimeField writes it: ISO 8601 in the current zone, UTC as `Z`."""
+    if value is None:
+        return None
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 # An output-only serializer whose fields are built and bound once per class. DRF rebuilds every

@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from config.api.actions import action_forms, allowed_actions_out, required_message
-from config.api.serializers import Representation
+from config.api.serializers import Representation, iso_datetime
 from config.api.text import NameField, TextField
 from config.api.uploads import STORED_FILE_FIELDS, StoredFileOut, UploadedFileField
 from helpdesk.actions import ACTIONS
@@ -37,6 +37,38 @@ class TicketAssigneeOut(Representation):
 class TicketOut(Representation):
     """A ticket. Declared field by field: ModelSerializer's per-request introspection showed up
     as a tenth of a ticket creation's cost."""
+
+    # The declared fields are the contract; the output is written out by hand, because DRF's
+    # field-by-field walk was a third of a list of 50 (tests/helpdesk/test_ticket_list.py holds
+    # the two equal).
+    def to_representation(self, ticket: Ticket) -> dict:
+        requester, assignee = ticket.requester, ticket.assignee
+        return {
+            "id": ticket.id,
+            "key": ticket.key,
+            "number": ticket.number,
+            "subject": ticket.subject,
+            "description": ticket.description,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "requester": {"name": requester.name, "email": requester.email},
+            "assignee": None
+            if assignee is None
+            else {"id": assignee.id, "email": assignee.email, "full_name": assignee.full_name},
+            "tags": [tag.name for tag in ticket.tags.all()],
+            "version": ticket.version,
+            "created_at": iso_datetime(ticket.created_at),
+            "updated_at": iso_datetime(ticket.updated_at),
+            "opened_at": iso_datetime(ticket.opened_at),
+            "first_responded_at": iso_datetime(ticket.first_responded_at),
+            "resolved_at": iso_datetime(ticket.resolved_at),
+            "closed_at": iso_datetime(ticket.closed_at),
+            "cancelled_at": iso_datetime(ticket.cancelled_at),
+            "first_response_due_at": iso_datetime(ticket.first_response_due_at),
+            "resolution_due_at": iso_datetime(ticket.resolution_due_at),
+            "first_response_breached": ticket.first_response_breached,
+            "resolution_breached": ticket.resolution_breached,
+        }
 
     id = serializers.IntegerField()
     key = serializers.CharField()

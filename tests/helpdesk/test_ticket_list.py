@@ -5,9 +5,11 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework import serializers
 
 from config.roles import Role
 from helpdesk import selectors
+from helpdesk.api.serializers import TicketOut
 from helpdesk.models import Tag, Ticket
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.helpdesk.factories import ContactFactory, TicketFactory
@@ -189,3 +191,35 @@ def test_search_and_the_default_order_can_be_answered_from_indexes(organization)
     }
 
     assert [index for index, plan in plans.items() if index not in plan] == []
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Paris"])
+def test_the_hand_written_ticket_representation_is_the_declared_one(organization, zone):
+    agent = MembershipFactory(organization=organization, role=Role.AGENT).user
+    moment = timezone.now().replace(microsecond=123456)
+    everything_set = TicketFactory(
+        organization=organization,
+        assignee=agent,
+        description="Paper jam",
+        resolved=True,
+        **{field: moment for field in TIMESTAMPS},
+        first_response_breached=True,
+    )
+    everything_set.tags.add(Tag.objects.create(organization=organization, name="printer"))
+    TicketFactory(organization=organization)  # no assignee, no tags, nothing timed yet
+
+    with timezone.override(zone):
+        for ticket in selectors.list_tickets_for(organization.pk):
+            declared = serializers.Serializer.to_representation(TicketOut(), ticket)
+            assert TicketOut(ticket).data == declared
+
+
+TIMESTAMPS = (
+    "opened_at",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "cancelled_at",
+    "first_response_due_at",
+    "resolution_due_at",
+)
