@@ -28,7 +28,7 @@ $(CURDIR)/var/tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/var/tools
 	$(CURDIR)/var/tools/bin/pip install --quiet --disable-pip-version-check uv
 
-install: $(UV) node_modules/.package-lock.json
+install: $(UV)
 	$(UV) sync --frozen --quiet
 
 # Newman (package.json devDependencies) runs the Postman collection in the tests; npm ci writes
@@ -101,7 +101,7 @@ schema: install
 openapi: install
 	$(TEST_ENV) $(RUN) python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
-test: install browser promtool services lint schema
+test: install node_modules/.package-lock.json browser promtool services lint schema
 	$(TEST_ENV) $(RUN) python manage.py collectstatic --noinput --verbosity 0
 	$(TEST_ENV) $(RUN) pytest -q --ignore=tests/benchmarks -n $(TEST_WORKERS) --dist loadfile
 
@@ -116,7 +116,7 @@ client: install
 # The Postman collection as a small load: ITERATIONS runs of the whole scenario against gunicorn,
 # a Celery worker and beat, asserting every request of every iteration green.
 ITERATIONS ?= 50
-newman: install services
+newman: install node_modules/.package-lock.json services
 	$(TEST_ENV) NEWMAN_ITERATIONS=$(ITERATIONS) $(RUN) pytest -q tests/contract/test_newman.py
 
 fmt: install

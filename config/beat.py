@@ -4,8 +4,10 @@ A second beat, started by mistake or beside the old one during a rolling deploy,
 standby, asking for the lock every BEAT_LOCK_RETRY_SECONDS; when the active beat stops (or its
 connection dies) PostgreSQL releases the lock and the standby takes over, sending at once
 every tick that fell due meanwhile. The lock lives on a connection of its own, opened outside
-Django's, so nothing the ORM does can close it; on SQLite (the embedded default: one machine,
-one beat) there is no lock to take.
+Django's (with the database's own options: TLS, certificates), so nothing the ORM does can close
+it. Keepalives on both ends end a silently dead session within seconds, not hours, so a standby
+is not kept waiting by a lock nobody holds. On SQLite (the embedded default: one machine, one
+beat) there is no lock to take.
 """
 
 import logging
@@ -18,8 +20,18 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-# One lock per database: beats of two deployments on one server do not wait for each other.
-_LOCK_NAMESPACE = zlib.crc32(b"serviceflow.beat")
+# Advisory locks are per database already: beats of two deployments on one server never meet.
+_LOCK_KEY = zlib.crc32(b"serviceflow.beat")
+# Django's own OPTIONS, not libpq connection parameters.
+_DJANGO_ONLY_OPTIONS = {"pool", "server_side_binding", "isolation_level", "assume_role"}
+_LIVENESS = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 5,
+    "keepalives_interval": 2,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,  # ms: unacknowledged data fails the connection after this
+}
 
 
 class BeatLock:
@@ -27,7 +39,6 @@ class BeatLock:
 
     def __init__(self, database: dict) -> None:
         self.database = database
-        self.key = zlib.crc32(database["NAME"].encode())
         self._connection: psycopg.Connection | None = None
         self._holding = False
         self._confirmed_at = float("-inf")
@@ -48,22 +59,28 @@ class BeatLock:
 
     def _ask(self) -> bool:
         if self._connection is None or self._connection.closed:
-            self._connection = psycopg.connect(**self._conninfo(), autocommit=True)
+            self._connection = psycopg.connect(**self.connection_parameters(), autocommit=True)
+            # The server side, too, notices a vanished beat and ends its session (and lock).
+            for setting, value in (("idle", 5), ("interval", 2), ("count", 3)):
+                self._connection.execute(f"SET tcp_keepalives_{setting} = {value}")
             self._connection.execute("SET application_name = 'serviceflow-beat'")
             self._holding = False
         if self._holding:
             # A session lock lasts as long as its session: a live connection still holds it.
             self._connection.execute("SELECT 1")
             return True
-        row = self._connection.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", (_signed(_LOCK_NAMESPACE), _signed(self.key))
-        ).fetchone()
+        row = self._connection.execute("SELECT pg_try_advisory_lock(%s)", (_LOCK_KEY,)).fetchone()
         self._holding = bool(row[0])
         return self._holding
 
-    def _conninfo(self) -> dict:
+    def connection_parameters(self) -> dict:
+        """libpq parameters: the database's own options, with timeouts and keepalives."""
+        options = self.database.get("OPTIONS", {})
+        info = {**_LIVENESS, **{k: v for k, v in options.items() if k not in _DJANGO_ONLY_OPTIONS}}
         fields = {"HOST": "host", "PORT": "port", "NAME": "dbname", "USER": "user"}
-        info = {key: self.database[name] for name, key in fields.items() if self.database[name]}
+        info.update(
+            {key: self.database[name] for name, key in fields.items() if self.database[name]}
+        )
         if self.database.get("PASSWORD"):
             info["password"] = self.database["PASSWORD"]
         return info
@@ -75,11 +92,6 @@ class BeatLock:
         self._connection = None
         self._holding = False
         self._confirmed_at = float("-inf")
-
-
-def _signed(value: int) -> int:
-    """pg_try_advisory_lock(int, int) takes signed 32-bit keys."""
-    return value - 2**32 if value >= 2**31 else value
 
 
 class SingleBeatScheduler(PersistentScheduler):

@@ -55,10 +55,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest):
-    """Answer 200 while the database answers (saying what else is degraded), else a 503 problem.
-
-    A draining process is not ready whatever its dependencies say: it is about to stop.
-    """
+    """200 while the database answers (saying what else is degraded), else a 503 problem;
+    a draining process is not ready whatever its dependencies say: it is about to stop."""
     if Path(settings.SHUTDOWN_DRAIN_FILE).exists():
         detail = "Shutting down: finishing the requests in flight."
         return ProblemResponse(

@@ -27,19 +27,27 @@ _configured = threading.Event()
 
 
 class WhileExported(Sampler):
-    """Record (parent-based) once spans have somewhere to go; until then, drop them."""
+    """Record (parent-based) once spans have somewhere to go; until then, drop them.
+
+    A trace a caller sampled stays sampled, so the traceparent we pass on keeps its flag.
+    """
 
     def __init__(self) -> None:
         self.exported = False
         self._recorded = ParentBased(ALWAYS_ON)
 
     def should_sample(self, parent_context, trace_id, name, *args, **kwargs) -> SamplingResult:
-        if not self.exported:
-            return SamplingResult(Decision.DROP)
-        return self._recorded.should_sample(parent_context, trace_id, name, *args, **kwargs)
+        if self.exported or _sampled_upstream(parent_context):
+            return self._recorded.should_sample(parent_context, trace_id, name, *args, **kwargs)
+        return SamplingResult(Decision.DROP)
 
     def get_description(self) -> str:
         return f"WhileExported{{{self._recorded.get_description()}}}"
+
+
+def _sampled_upstream(parent_context) -> bool:
+    parent = trace.get_current_span(parent_context).get_span_context()
+    return parent.is_valid and parent.is_remote and parent.trace_flags.sampled
 
 
 class ServiceFlowTracerProvider(TracerProvider):

@@ -23,20 +23,23 @@ def _key(secret: str) -> bytes:
     return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
 
 
-def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+def sign(secret: str, message_id: str, timestamp: int | str, body: bytes) -> str:
     signed = f"{message_id}.{timestamp}.".encode() + body
     digest = hmac.new(_key(secret), signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode()
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes, *, now: float | None = None) -> bool:
-    """Check a received webhook the way a receiver should: a fresh timestamp, and a signature
-    compared in constant time."""
-    timestamp = int(headers["webhook-timestamp"])
-    if abs((time.time() if now is None else now) - timestamp) > TOLERANCE_SECONDS:
+    """Check a received webhook as a receiver should: a fresh timestamp and a signature compared
+    in constant time; missing or malformed headers fail."""
+    message_id = headers.get("webhook-id", "")
+    sent_at = headers.get("webhook-timestamp", "")
+    if not message_id or not (sent_at.isascii() and sent_at.isdigit()):
+        return False
+    if abs((time.time() if now is None else now) - int(sent_at)) > TOLERANCE_SECONDS:
         return False  # a replay of an old delivery, or a clock far off
-    expected = sign(secret, headers["webhook-id"], timestamp, body)
+    expected = sign(secret, message_id, sent_at, body)  # the header as sent, not re-rendered
     return any(
         hmac.compare_digest(expected, candidate)
-        for candidate in headers["webhook-signature"].split(" ")
+        for candidate in headers.get("webhook-signature", "").split(" ")
     )

@@ -1,4 +1,5 @@
 import os
+import tempfile
 import time
 
 import pytest
@@ -31,6 +32,10 @@ def pytest_configure(config) -> None:
     PostgreSQL is already per worker (pytest-django suffixes the test database); child processes
     inherit the worker's REDIS_URL through the environment.
     """
+    # A drain marker left in var/ by a local `manage.py drain` must not make /readyz tests fail.
+    settings.SHUTDOWN_DRAIN_FILE = os.path.join(
+        tempfile.mkdtemp(prefix="serviceflow-drain-"), "draining"
+    )
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker or not settings.REDIS_URL:
         return

@@ -3,11 +3,12 @@
 DRF's `get_object` runs the list's filter backends first, so a detail built the list's FilterSet
 form on every read and a `?status=…` left in a URL could hide the object; a detail is looked up
 by its key in the organization's queryset and nothing else. A conditional GET whose ETag is
-current costs one indexed query for the version, without the representation's joins (no view
-of ours has object-level permissions; one that had would have to check them on that path too).
+current costs one indexed query for the version, without the representation's joins; a view
+whose permissions judge the object itself always loads it instead.
 """
 
 from django.shortcuts import get_object_or_404
+from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -31,9 +32,15 @@ class DetailLookup:
         versions = self.get_queryset().filter(**self._lookup()).values_list("version", flat=True)
         return get_object_or_404(versions)
 
+    def _judges_objects(self) -> bool:
+        return any(
+            type(permission).has_object_permission is not BasePermission.has_object_permission
+            for permission in self.get_permissions()
+        )
+
     def conditional_retrieve(self, request: Request, represent) -> Response:
         """304 from the version alone when If-None-Match is current, else `represent(object)`."""
-        if request.headers.get("If-None-Match"):
+        if request.headers.get("If-None-Match") and not self._judges_objects():
             version = self.current_version()
             if is_not_modified(request, version):
                 return not_modified(version)

@@ -100,11 +100,9 @@ def event_union(**kwargs) -> PolymorphicProxySerializer:
 
 
 def webhook_callback() -> OpenApiCallback:
-    """The POST a registered endpoint receives for each event: the envelope, signed.
-
-    A raw operation, since drf-spectacular copies no parameters into a callback; its body is
-    the `Event` component that the event feed registers.
-    """
+    """The POST a registered endpoint receives for each event: the envelope, signed."""
+    # A raw operation: drf-spectacular copies no parameters into a callback. Its body is the
+    # `Event` component that the event feed registers.
     operation = {
         "summary": "Receive an event",
         "description": "Verify the signature, then answer 2xx within the timeout; anything "

@@ -69,7 +69,8 @@ _INTEGER = {"type": "integer", "minimum": 0}
 # Headers on every response, defined once under components/headers
 # (add_common_response_headers) and referenced from each response. RateLimit-* follow
 # draft-ietf-httpapi-ratelimit-headers; they are absent only where a request is refused before
-# it is counted (bad credentials, an Accept or a body the API cannot take).
+# it is counted (no or bad credentials, a role that may not call the operation, an Accept or a
+# body the API cannot take) or the cache could not count it.
 COMMON_RESPONSE_HEADERS = {
     "X-Request-ID": {
         "schema": {"type": "string"},
@@ -208,10 +209,10 @@ class ProblemAwareAutoSchema(AutoSchema):
             codes += ["400", "422"]  # a query parameter out of its domain; a forged cursor
         if self.method in ("POST", "PUT", "PATCH"):
             codes += ["411", "413"]  # the body limit holds whether or not a body is expected
-        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
-            codes.append("503")  # a deadlock or serialization failure: retry
             if self.get_request_serializer() is not None:
                 codes += ["400", "415", "422"]
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes.append("503")  # a deadlock or serialization failure: retry
         if self._is_idempotent():
             codes += ["400", "409", "422"]
         return sorted(set(codes))

@@ -50,8 +50,10 @@ class FixedWindowThrottle(BaseThrottle):
         now = self.clock()
         window_key = f"throttle:{self.scope}:{ident}:{int(now // period)}"
         count = counters.fail_open(
-            "throttle", lambda: counters.count(window_key, period + 1), default=0
+            "throttle", lambda: counters.count(window_key, period + 1), default=None
         )
+        if count is None:  # not counted: no budget to tell of either
+            return True
         self.seconds_left = period - (now % period)
         rate_limit_var.set(
             RateLimitState(limit, max(limit - count, 0), math.ceil(self.seconds_left))

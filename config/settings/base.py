@@ -454,8 +454,11 @@ LOGGING = {
 OTEL_SERVICE_NAME = env_str("OTEL_SERVICE_NAME", "serviceflow")
 READINESS_TIMEOUT_SECONDS = env_int("READINESS_TIMEOUT_SECONDS", 2)
 # While this file exists /readyz answers 503, so a load balancer stops sending before SIGTERM
-# (`manage.py drain`, the web pods' preStop; gunicorn removes it when it starts).
-SHUTDOWN_DRAIN_FILE = env_str("SERVICEFLOW_DRAIN_FILE", str(VAR_DIR / "draining"))
+# (`manage.py drain`, the web pods' preStop; gunicorn removes it when it starts). One per port,
+# so that web nodes sharing a host drain alone.
+SHUTDOWN_DRAIN_FILE = env_str(
+    "SERVICEFLOW_DRAIN_FILE", str(VAR_DIR / f"draining-{env_str('PORT', '8000')}")
+)
 # `/metrics` wants `Authorization: Bearer <METRICS_TOKEN>` when set; without a token it is
 # open, unless METRICS_REQUIRE_TOKEN (on in production), which then turns it off.
 METRICS_TOKEN = env_str("METRICS_TOKEN")

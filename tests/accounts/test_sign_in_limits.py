@@ -72,10 +72,11 @@ def test_failures_past_the_free_ones_hold_the_address_back_longer_each_time(
 
     held = attempt(url, owner.email, ATTACKER, token="first1")  # right, but too soon
     assert held.status_code == 429
-    assert held["Retry-After"] == "2"
-    time.sleep(2.1)
+    # The seconds left, rounded up: the whole delay unless the machine stalled in between.
+    assert held["Retry-After"] in {"1", "2"}
+    time.sleep(int(held["Retry-After"]) + 0.1)
     assert attempt(url, owner.email, ATTACKER, "x").status_code == 200
-    assert attempt(url, owner.email, ATTACKER, "x")["Retry-After"] == "4"  # doubled
+    assert attempt(url, owner.email, ATTACKER, "x")["Retry-After"] in {"3", "4"}  # doubled
 
 
 def test_a_flood_on_an_account_slows_the_attackers_but_never_locks_out_its_owner(

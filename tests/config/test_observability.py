@@ -6,7 +6,13 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import (
+    NonRecordingSpan,
+    SpanContext,
+    SpanKind,
+    TraceFlags,
+    set_span_in_context,
+)
 
 from config.logging import JsonFormatter, RequestContextFilter
 from config.telemetry import ServiceFlowTracerProvider
@@ -125,3 +131,22 @@ def test_spans_are_recorded_only_once_something_exports_them_yet_always_carry_id
     assert (recorded_before, recorded_after) == (False, True)
     assert unexported.get_span_context().is_valid  # logs and problems still get a trace id
     assert [span.name for span in exporter.get_finished_spans()] == ["exported"]
+
+
+def test_a_trace_the_caller_sampled_stays_sampled_without_an_exporter():
+    tracer = ServiceFlowTracerProvider().get_tracer("test")
+    sampled = SpanContext(
+        0x1234, 0x5678, is_remote=True, trace_flags=TraceFlags(TraceFlags.SAMPLED)
+    )
+    unsampled = SpanContext(0x1234, 0x9ABC, is_remote=True, trace_flags=TraceFlags(0))
+
+    with tracer.start_as_current_span(
+        "x", context=set_span_in_context(NonRecordingSpan(sampled))
+    ) as a:
+        passed_on_sampled = a.get_span_context().trace_flags.sampled
+    with tracer.start_as_current_span(
+        "y", context=set_span_in_context(NonRecordingSpan(unsampled))
+    ) as b:
+        passed_on_unsampled = b.get_span_context().trace_flags.sampled
+
+    assert (passed_on_sampled, passed_on_unsampled) == (True, False)

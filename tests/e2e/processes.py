@@ -61,6 +61,15 @@ def wait_for(condition, timeout: float = 30.0, interval: float = 0.05):
     raise AssertionError(f"condition not met within {timeout}s")
 
 
+def serving(url: str) -> bool:
+    """Whether `url` answers 200 now; not listening yet, or too busy starting, is a no."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:  # refused, reset, timed out, or an HTTP error status
+        return False
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from outbox.models import Delivery, OutboxMessage
 from outbox.services.webhooks import ping_endpoint
-from tests.e2e.processes import free_port, running, wait_for
+from tests.e2e.processes import free_port, running, serving, wait_for
 from tests.outbox.factories import WebhookEndpointFactory
 from tests.receivers import WebhookSink
 
@@ -41,7 +41,7 @@ def test_web_stops_being_ready_then_finishes_requests_in_flight_and_refuses_new_
     }
     base = f"http://127.0.0.1:{port}"
     with running(["web"], env, tmp_path) as [web]:
-        wait_for(lambda: status_of(f"{base}/healthz") == 200, timeout=60)
+        wait_for(lambda: serving(f"{base}/healthz"), timeout=90)
         assert status_of(f"{base}/readyz") == 200
 
         subprocess.run(

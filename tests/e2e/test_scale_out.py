@@ -19,7 +19,7 @@ from accounts.services import create_api_key
 from config.roles import Role
 from helpdesk.models import Ticket
 from outbox.models import Delivery, OutboxMessage
-from tests.e2e.processes import free_port, running, wait_for
+from tests.e2e.processes import free_port, running, serving, wait_for
 from tests.outbox.factories import WebhookEndpointFactory
 from tests.receivers import WebhookSink
 from tests.workflow.factories import independent_tasks
@@ -39,7 +39,7 @@ class RoundRobin:
         self.nodes = itertools.cycle(nodes)
         self.lock = threading.Lock()
         self.headers = {"Authorization": f"Bearer {key}"}
-        self.answers: list[int] = []
+        self.answers: list[int] = []  # final statuses; told-to-retry ones were sent again
 
     def post(self, path: str, body: dict, headers: dict | None = None) -> requests.Response:
         """POST as a careful client: resend what the server says to resend."""
@@ -52,9 +52,9 @@ class RoundRobin:
                 headers={**self.headers, **(headers or {})},
                 timeout=60,
             )
-            self.answers.append(response.status_code)
             problem = response.json().get("type", "") if response.status_code >= 400 else ""
             if problem.rsplit("/", 1)[-1] not in RETRYABLE:
+                self.answers.append(response.status_code)  # what the caller finally got
                 return response
             time.sleep(float(response.headers.get("Retry-After", "0.2")))
         raise AssertionError(f"{path} still refused after 50 tries")
@@ -86,7 +86,7 @@ def test_duplicated_writes_across_nodes_take_effect_once_and_deliver_once_in_ord
         ):
             nodes = [f"http://127.0.0.1:{port}" for port in ports]
             for node in nodes:
-                wait_for(lambda node=node: _up(f"{node}/readyz"), timeout=90)
+                wait_for(lambda node=node: serving(f"{node}/readyz"), timeout=90)
             client = RoundRobin(nodes, key)
             with ThreadPoolExecutor(max_workers=8) as pool:
                 created = [
@@ -147,13 +147,6 @@ def _act(client: RoundRobin, path: str, action: str, version: int) -> requests.R
     response = client.post(f"{path}/actions", body)
     assert response.status_code == 200, response.text
     return response
-
-
-def _up(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:  # not listening yet, or too busy starting to answer
-        return False
 
 
 def _everything_delivered() -> bool:

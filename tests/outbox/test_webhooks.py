@@ -56,6 +56,21 @@ def test_a_delivery_older_than_the_tolerance_is_refused_as_a_replay():
 
 
 @pytest.mark.parametrize(
+    "damage",
+    [
+        {"webhook-timestamp": "1_700_000_000"},  # int() would read it; the signer never wrote it
+        {"webhook-timestamp": ""},
+        {"webhook-id": ""},
+        {"webhook-signature": ""},
+    ],
+)
+def test_a_delivery_with_a_malformed_or_missing_header_is_refused_not_an_error(damage):
+    secret, headers, body = signed_delivery()
+
+    assert not signing.verify(secret, {**headers, **damage}, body, now=SENT_AT)
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "http://127.0.0.1/hook",
