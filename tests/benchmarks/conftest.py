@@ -1,21 +1,31 @@
 """What every `make bench` measurement of the HTTP API stands on: the Procfile's processes."""
 
+import json
 import os
+import subprocess
 import sys
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import pytest
 
 from config.roles import Role
+from tests.benchmarks import summary
+from tests.benchmarks.results import ONE_TABLE, RECORDED
 from tests.e2e.processes import free_port, running, wait_for
+
+
+class Shipped(NamedTuple):
+    base: str  # the web's URL
+    web: subprocess.Popen  # gunicorn's master process
 
 
 @contextmanager
 def shipped_processes(web_env: dict[str, str], worker_env: dict[str, str], log_dir):
-    """Run the Procfile's web, worker and beat with their own settings; yield the base URL."""
+    """Run the Procfile's web, worker and beat with their own settings; yield where they are."""
     port = free_port()
     # The Procfile names its commands bare, as a process manager in the virtualenv runs them.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
@@ -26,7 +36,7 @@ def shipped_processes(web_env: dict[str, str], worker_env: dict[str, str], log_d
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _serving(base, web, log_dir), timeout=60, interval=0.2)
         wait_for(lambda: "ready." in (log_dir / "worker-0.log").read_text(), timeout=60)
-        yield base
+        yield Shipped(base, web)
 
 
 def _serving(base: str, web, log_dir) -> bool:
@@ -51,8 +61,8 @@ def shipped(process_env, worker_env, tmp_path, caplog):
         "API_THROTTLE_PRINCIPAL_RATE": "100000000/min",
         "LOG_LEVEL": "WARNING",
     }
-    with shipped_processes(web_env, worker_env, tmp_path) as base:
-        yield base
+    with shipped_processes(web_env, worker_env, tmp_path) as processes:
+        yield processes.base
 
 
 @pytest.fixture
@@ -63,3 +73,18 @@ def admin_http(shipped, organization, issue_key):
         timeout=60,
     ) as client:
         yield client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_table():
+    """After the benchmarks, print every figure of the run in one table (and keep it as JSON)."""
+    yield
+    others = summary.other_rows(RECORDED)
+    endpoints = ""
+    if "api_overhead" in RECORDED and ONE_TABLE.exists():
+        report = json.loads(ONE_TABLE.read_text())
+        report["other_benchmarks"] = others
+        ONE_TABLE.write_text(json.dumps(report, indent=2))
+        endpoints = summary.endpoint_table(report["endpoints"]) + "\n\n"
+    if endpoints or others:
+        print(f"\n\nmake bench, one table:\n{endpoints}{summary.render(others)}")

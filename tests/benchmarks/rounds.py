@@ -1,8 +1,11 @@
 """Rounds of concurrent HTTP clients, and the figures `make bench` prints of them."""
 
+import shutil
 import statistics
+import subprocess
 import threading
 import time
+from pathlib import Path
 from typing import Protocol
 
 
@@ -39,4 +42,41 @@ def latency_summary(runs: list[dict]) -> dict:
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
         "requests": len(latencies),
+    }
+
+
+WRK_SCRIPT = Path(__file__).with_name("load.lua")
+
+
+def wrk_round(url: str, *args: str, headers: dict[str, str], seconds: float) -> dict:
+    """Run wrk with load.lua (8 connections, one per thread) for `seconds`; what it counted."""
+    command = [shutil.which("wrk"), "-t8", "-c8", f"-d{seconds}s", "-s", str(WRK_SCRIPT)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    result = subprocess.run(
+        [*command, url, "--", *args], capture_output=True, text=True, check=True
+    )
+    line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT"))
+    requests, micros, p50, p99, non_2xx_3xx, socket_errors = map(int, line.split()[1:])
+    return {
+        "requests": requests,
+        "seconds": micros / 1e6,
+        "p50_us": p50,
+        "p99_us": p99,
+        "errors": non_2xx_3xx,
+        "socket_errors": socket_errors,
+    }
+
+
+def wrk_summary(runs: list[dict]) -> dict:
+    """Requests per second over all rounds; the median round's p50 and p99."""
+    return {
+        "requests_per_second": round(
+            sum(run["requests"] for run in runs) / sum(run["seconds"] for run in runs), 1
+        ),
+        "p50_ms": round(statistics.median(run["p50_us"] for run in runs) / 1000, 1),
+        "p99_ms": round(statistics.median(run["p99_us"] for run in runs) / 1000, 1),
+        "errors": sum(run["errors"] for run in runs),
+        "socket_errors": sum(run["socket_errors"] for run in runs),
+        "requests": sum(run["requests"] for run in runs),
     }
