@@ -16,7 +16,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=config.settings.base \
 	DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/serviceflow} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 
-.PHONY: help install browser promtool vendor services run test lint schema openapi bench fmt newman client
+.PHONY: help install browser promtool vendor services run test lint schema openapi bench fmt newman client pgstat
 
 help:
 	@echo "make run   - install, migrate, load demo data, serve on :$(PORT) with a Celery worker + beat"
@@ -118,6 +118,20 @@ client: install
 ITERATIONS ?= 50
 newman: install node_modules/.package-lock.json services
 	$(TEST_ENV) NEWMAN_ITERATIONS=$(ITERATIONS) $(RUN) pytest -q tests/contract/test_newman.py
+
+# The pg_stat_statements loop (docs/adr/0032): reset the statistics, run the Postman collection
+# with auto_explain logging a plan for each of its statements (its connections only), then print
+# the top statements by total time and by calls with the plans of the top five (--reuse-db keeps
+# the test database, whose statements the report selects).
+PGSTAT_ITERATIONS ?= 5
+AUTO_EXPLAIN := -c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 \
+	-c auto_explain.log_analyze=on -c auto_explain.log_buffers=on -c auto_explain.log_verbose=on \
+	-c auto_explain.log_format=json
+pgstat: install node_modules/.package-lock.json services
+	$(TEST_ENV) $(RUN) python manage.py pgstat prepare
+	$(TEST_ENV) PGOPTIONS="$(AUTO_EXPLAIN)" NEWMAN_ITERATIONS=$(PGSTAT_ITERATIONS) \
+		$(RUN) pytest -q -p no:cacheprovider --reuse-db tests/contract/test_newman.py
+	$(TEST_ENV) $(RUN) python manage.py pgstat report
 
 fmt: install
 	$(RUN) ruff check --fix .
