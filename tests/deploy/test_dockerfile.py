@@ -181,12 +181,13 @@ def runs_the_procfile_line(process: subprocess.Popen, expected: list[str]) -> bo
     return len(argv) > 1 and Path(argv[1]).name == expected[0] and argv[2:] == expected[1:]
 
 
-def start(argument: str, env: dict[str, str]) -> subprocess.Popen:
+def start(argument: str, env: dict[str, str], stderr=subprocess.DEVNULL) -> subprocess.Popen:
+    """Run the entry point; pass stderr=PIPE only when the test reads it (a full pipe blocks)."""
     return subprocess.Popen(
         [str(ENTRYPOINT), argument],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
         cwd="/",
         start_new_session=True,
     )
@@ -267,7 +268,7 @@ def test_await_migrations_waits_while_the_database_lacks_migrations(tmp_path):
     env = entrypoint_environment(
         {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}, tmp_path
     )
-    waiting = start("await-migrations", env)
+    waiting = start("await-migrations", env, stderr=subprocess.PIPE)
     try:
         line = waiting.stderr.readline().decode()
     finally:
