@@ -26,17 +26,32 @@ class Shipped(NamedTuple):
 @contextmanager
 def shipped_processes(web_env: dict[str, str], worker_env: dict[str, str], log_dir):
     """Run the Procfile's web, worker and beat with their own settings; yield where they are."""
+    with worker_and_beat(worker_env, log_dir), procfile_web(web_env, log_dir) as web:
+        yield web
+
+
+@contextmanager
+def worker_and_beat(worker_env: dict[str, str], log_dir):
+    """Run the Procfile's worker and beat; return once the worker is ready."""
+    with running(["worker", "beat"], {**worker_env, "PATH": _virtualenv_path()}, log_dir):
+        wait_for(lambda: "ready." in (log_dir / "worker-0.log").read_text(), timeout=60)
+        yield
+
+
+@contextmanager
+def procfile_web(web_env: dict[str, str], log_dir):
+    """Run the Procfile's web on a free port; yield where it is once it answers."""
     port = free_port()
-    # The Procfile names its commands bare, as a process manager in the virtualenv runs them.
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    with (
-        running(["worker", "beat"], {**worker_env, "PATH": path}, log_dir),
-        running(["web"], {**web_env, "PORT": str(port), "PATH": path}, log_dir) as (web,),
-    ):
+    env = {**web_env, "PORT": str(port), "PATH": _virtualenv_path()}
+    with running(["web"], env, log_dir) as (web,):
         base = f"http://127.0.0.1:{port}"
         wait_for(lambda: _serving(base, web, log_dir), timeout=60, interval=0.2)
-        wait_for(lambda: "ready." in (log_dir / "worker-0.log").read_text(), timeout=60)
         yield Shipped(base, web)
+
+
+def _virtualenv_path() -> str:
+    # The Procfile names its commands bare, as a process manager in the virtualenv runs them.
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
 
 
 def _serving(base: str, web, log_dir) -> bool:
