@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -25,3 +25,12 @@ def serve_worker_metrics(**kwargs) -> None:
         from config.metrics import process_registry
 
         start_http_server(int(port), registry=process_registry())
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_spent_database_connections(**kwargs) -> None:
+    """Between tasks, as between requests: close a connection past CONN_MAX_AGE or broken."""
+    from django.db import close_old_connections
+
+    close_old_connections()
