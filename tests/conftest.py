@@ -70,6 +70,14 @@ def _empty_cache():
 
 
 @pytest.fixture
+def dead_cache(settings):
+    """A cache on a port nobody listens on: everything kept in it must fail open."""
+    settings.CACHES = {
+        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+
+
+@pytest.fixture
 def rate_window(monkeypatch) -> float:
     """Pin the rate limits' clock one second into a window, so none rolls over mid-test."""
     start = (time.time() // 3600) * 3600 + 1

@@ -167,10 +167,14 @@ class ProblemAwareAutoSchema(AutoSchema):
     def _is_idempotent(self) -> bool:
         return getattr(self._view_method(), "idempotent", False)
 
+    def _success_serializer(self):
+        """What the view declares for its 200 answer (a serializer, or an OpenApiResponse)."""
+        responses = self.get_response_serializers()
+        return responses.get(200) if isinstance(responses, dict) else responses
+
     def _answers_with_a_page(self) -> bool:
         """Whether an action (not a list view) answers with a `page_of(...)` serializer."""
-        responses = self.get_response_serializers()
-        success = responses.get(200) if isinstance(responses, dict) else responses
+        success = self._success_serializer()
         return getattr(success, "is_page", False) and not self._is_list_view()
 
     def get_operation_id(self) -> str:
@@ -181,8 +185,7 @@ class ProblemAwareAutoSchema(AutoSchema):
         return operation_id
 
     def _answers_a_list(self) -> bool:
-        responses = self.get_response_serializers()
-        success = responses.get(200) if isinstance(responses, dict) else responses
+        success = self._success_serializer()
         body = force_instance(getattr(success, "response", success))  # OpenApiResponse or not
         return getattr(body, "many", False) or "results" in getattr(body, "fields", {})
 

@@ -7,11 +7,6 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
 @pytest.fixture
-def dead_cache(settings):
-    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": DEAD_REDIS}}
-
-
-@pytest.fixture
 def dead_database():
     """Make the next connection go to a port nobody listens on, then reconnect for real."""
     real_port = connection.settings_dict["PORT"]

@@ -84,11 +84,7 @@ def test_responses_that_no_limit_counted_carry_no_fields(api):
     assert limit_fields(health) == (None, None, None)
 
 
-def test_without_the_cache_nothing_is_counted_so_no_budget_is_promised(admin_api, settings):
-    settings.CACHES = {
-        "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
-
+def test_without_the_cache_nothing_is_counted_so_no_budget_is_promised(admin_api, dead_cache):
     served = admin_api.get("/api/v1/me")
 
     assert served.status_code == 200
