@@ -3,9 +3,18 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import Membership
 from config.roles import Role
+from tests.accounts.factories import MembershipFactory, OrganizationFactory
 from tests.concurrency import run_concurrently
-from tests.workflow.acting import act, assign, finish, principal
-from tests.workflow.factories import MONDAY, TUESDAY, independent_tasks, worker
+from tests.problems import assert_problem
+from tests.workflow.acting import act, assign, finish, principal, tasks_of
+from tests.workflow.factories import (
+    MONDAY,
+    TUESDAY,
+    deliverable_with_tasks,
+    independent_tasks,
+    template_version,
+    worker,
+)
 from workflow.exceptions import AllocationConflict
 from workflow.models import Allocation, Task, TaskEvent
 
@@ -153,3 +162,83 @@ def test_assign_over_http_answers_a_clash_with_the_allocation_conflict_problem(
     assert refused.json()["type"].endswith("/problems/allocation-conflict")
     assert refused.json()["clashes"][0]["task"]["id"] == first.pk
     assert Membership.objects.get(user=person).capacity == 1
+
+
+@pytest.fixture
+def elsewhere():
+    """Another organization, with a task whose key, title and window must never leak."""
+    other = OrganizationFactory()
+    version = template_version(other, ["secret-survey"], [])
+    return tasks_of(deliverable_with_tasks(other, version))["secret-survey"]
+
+
+def member_of_both(organization, other_task, capacity: int = 1):
+    """A worker of `organization` who also belongs to the other task's organization."""
+    person = worker(organization, capacity=capacity)
+    MembershipFactory(
+        user=person, organization=other_task.organization, role=Role.AGENT, capacity=capacity
+    )
+    return person
+
+
+def test_a_task_held_in_another_organization_takes_no_slot_here(organization, admin, elsewhere):
+    person = member_of_both(organization, elsewhere)
+    assign(elsewhere, person, MONDAY, principal(elsewhere.organization))
+    (task,) = independent_tasks(organization, 1)
+
+    assign(task, person, MONDAY, admin)
+
+    held = Allocation.objects.filter(user=person, released_at__isnull=True)
+    assert sorted(held.values_list("organization_id", "task_id")) == sorted(
+        [(elsewhere.organization_id, elsewhere.pk), (organization.pk, task.pk)]
+    )
+
+
+def test_a_clash_at_capacity_names_only_this_organizations_tasks(
+    client_for, organization, admin, elsewhere
+):
+    person = member_of_both(organization, elsewhere)
+    assign(elsewhere, person, MONDAY_NOON_TO_TUESDAY_NOON, principal(elsewhere.organization))
+    held, refused_task = independent_tasks(organization, 2)
+    assign(held, person, MONDAY, admin)
+
+    refused = client_for(Role.ADMIN).post(
+        f"/api/v1/tasks/{refused_task.pk}/actions",
+        {
+            "action": "assign",
+            "payload": {"assign_to": person.pk, "window": MONDAY_NOON_TO_TUESDAY_NOON},
+            "expected_version": 1,
+        },
+        format="json",
+    )
+
+    body = assert_problem(refused, 409, "allocation-conflict")
+    assert body["capacity"] == 1
+    assert body["clashes"] == [
+        {"task": {"id": held.pk, "node_key": "job-0", "title": held.title}, "window": MONDAY}
+    ]
+    text = refused.content.decode()
+    assert "secret-survey" not in text and "Secret Survey" not in text
+    assert MONDAY_NOON_TO_TUESDAY_NOON["start"] not in text
+
+
+def test_the_database_counts_capacity_slots_per_organization(organization, admin, elsewhere):
+    person = member_of_both(organization, elsewhere)
+    first, second = independent_tasks(organization, 2)
+    assign(first, person, MONDAY, admin)
+    held = Allocation.objects.get(task=first)
+
+    def insert_on_the_held_slot(task):
+        return Allocation.objects.create(
+            organization=task.organization,
+            task=task,
+            user=person,
+            slot=held.slot,
+            window_start=held.window_start,
+            window_end=held.window_end,
+            allocated_by_label="sql",
+        )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_on_the_held_slot(second)
+    assert insert_on_the_held_slot(elsewhere).organization_id == elsewhere.organization_id

@@ -1,9 +1,10 @@
 """Who holds a task over which window; PostgreSQL keeps a member within their capacity.
 
-Each open allocation takes one of the member's capacity slots (1..capacity). An exclusion
-constraint (migration 0005) refuses two open allocations of one member on one slot whose
-windows overlap, so however many transactions race, a moment never holds more allocations of a
-member than their capacity. No window means all the time.
+Each open allocation takes one of the member's capacity slots (1..capacity) in its organization.
+An exclusion constraint (migration 0008) refuses two open allocations of one member of one
+organization on one slot whose windows overlap, so however many transactions race, a moment never
+holds more of a member's allocations in an organization than their capacity there. No window
+means all the time.
 """
 
 from django.conf import settings

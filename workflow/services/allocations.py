@@ -1,7 +1,8 @@
 """Allocations: who holds a task over which window, within the member's capacity.
 
 Called by the task use case inside its transaction. The readable refusal comes from here; the
-exclusion constraint of migration 0006 is what holds when transactions race.
+exclusion constraint of migration 0008 is what holds when transactions race. Capacity is per
+membership: only the task's organization's allocations count, and only they are named.
 """
 
 from dataclasses import dataclass
@@ -39,10 +40,13 @@ def release(task: Task, at: datetime) -> None:
     Allocation.objects.filter(task=task, released_at__isnull=True).update(released_at=at)
 
 
-def _overlapping(user_id: int, window: Window):
+def _overlapping(task: Task, user_id: int, window: Window):
     return (
         Allocation.objects.filter(
-            overlapping_window(window.start, window.end), released_at__isnull=True, user_id=user_id
+            overlapping_window(window.start, window.end),
+            released_at__isnull=True,
+            organization_id=task.organization_id,
+            user_id=user_id,
         )
         .select_related("task")
         .order_by("slot", "id")
@@ -78,7 +82,7 @@ def allocate(
     # Each lost race means another allocation took a slot or two inserts met; a few per slot is
     # plenty, and the loop ends at once when the member has no slot left.
     for _ in range(4 * capacity + 4):
-        clashes = list(_overlapping(user_id, window))
+        clashes = list(_overlapping(task, user_id, window))
         free = sorted(set(range(1, capacity + 1)) - {clash.slot for clash in clashes})
         if not free:
             break
@@ -102,4 +106,4 @@ def allocate(
             # PostgreSQL ends one (in its savepoint only): it looks again like a loser.
             if getattr(error.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
                 raise
-    raise _conflict(task, user_id, capacity, _overlapping(user_id, window))
+    raise _conflict(task, user_id, capacity, _overlapping(task, user_id, window))
