@@ -6,15 +6,20 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
+from tests.browser.pages import WINDOW
 from tests.e2e.processes import gunicorn
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Chromium per module; its console log is kept for the checks."""
+@pytest.fixture
+def browser(site):
+    """A headless Chromium, quit before the site stops; its console log is kept for the checks.
+
+    Chromium keeps idle connections to the site open, and a sync gunicorn worker waiting on one
+    would hold the site's shutdown up until its graceful timeout.
+    """
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
         pytest.fail(f"{' and '.join(missing)} not found: `make browser` installs them")
@@ -22,7 +27,7 @@ def browser():
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
         options.add_argument(flag)
-    options.add_argument("--window-size=1400,1100")
+    options.add_argument("--window-size={},{}".format(*WINDOW))
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.implicitly_wait(0)

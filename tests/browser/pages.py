@@ -1,5 +1,10 @@
-"""Steps a person takes in the browser: signing in to the admin, and what the console says."""
+"""Steps a person takes in the browser: signing in to the admin, reading a page, what the console
+says, and keeping a screenshot of it under var/screenshots/."""
 
+import base64
+from pathlib import Path
+
+from django.conf import settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from selenium.webdriver.common.by import By
@@ -7,6 +12,9 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.accounts.factories import PASSWORD
+
+SCREENSHOTS = settings.VAR_DIR / "screenshots"
+WINDOW = (1400, 1100)
 
 
 def sign_in(browser, site: str, user) -> None:
@@ -32,3 +40,22 @@ def console_errors(browser) -> list[str]:
         for entry in browser.get_log("browser")
         if entry["level"] == "SEVERE" and "/favicon.ico " not in entry["message"]
     ]
+
+
+def shown(browser, selector: str) -> list[str]:
+    """The text of each element `selector` finds, as the page shows it."""
+    return [element.text for element in browser.find_elements(By.CSS_SELECTOR, selector)]
+
+
+def save_screenshot(browser, name: str) -> Path:
+    """Save the whole page, past the window's edges, as var/screenshots/<name>.png."""
+    content = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    whole_page = {"x": 0, "y": 0, "width": content["width"], "height": content["height"]}
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {"format": "png", "captureBeyondViewport": True, "clip": {**whole_page, "scale": 1}},
+    )
+    path = SCREENSHOTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path

@@ -1,4 +1,5 @@
-"""The deliverable page in a real Chromium: signed in with a TOTP code, its graph and figures."""
+"""The admin pages of a deliverable's work in a real Chromium, signed in once with a TOTP code:
+the deliverable's graph and figures, its project's allocation calendar, a member's workload."""
 
 import json
 from datetime import datetime, timedelta
@@ -7,6 +8,7 @@ from itertools import pairwise
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -15,9 +17,10 @@ from selenium.webdriver.support.wait import WebDriverWait
 from config.roles import Role
 from tests.accounts.admin_sessions import staff_member
 from tests.accounts.factories import MembershipFactory
-from tests.browser.pages import console_errors, sign_in
+from tests.browser.pages import console_errors, save_screenshot, shown, sign_in
 from tests.workflow.acting import act, finish, principal, tasks_of
 from tests.workflow.factories import deliverable_with_tasks, rewrite_task, template_version
+from tests.workflow.test_allocation_admin import on_day
 from workflow.models import Task, TaskDependency
 from workflow.selectors import dashboard as selectors
 from workflow.selectors.projects import list_deliverables_for, task_count_field
@@ -25,7 +28,7 @@ from workflow.selectors.projects import list_deliverables_for, task_count_field
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HOUR = timedelta(hours=1)
-SCREENSHOT = settings.VAR_DIR / "screenshots" / "deliverable-page.png"
+CALENDAR_DAYS = 14
 # A kitchen fit-out: the survey opens three branches that meet at fitting the cabinets.
 NODES = [
     "survey",
@@ -83,8 +86,9 @@ return cy.nodes(`[key = "${arguments[0]}"]`).renderedPosition();
 
 @pytest.fixture
 def kitchen(organization):
-    """Survey, design and strip-out done; cabinets ordered late, plumbing in review, the worktop
-    order cancelled, electrics under way; the fitting waits."""
+    """Survey, design and strip-out done; cabinets ordered late (Ana, these three days), plumbing
+    in review, the worktop order cancelled, electrics under way (Ben, tomorrow); the fitting
+    waits (Ben, in three and four days)."""
     with transaction.atomic():  # a task's rewrite and its event are committed together
         return _kitchen_of(organization)
 
@@ -98,19 +102,20 @@ def _kitchen_of(organization):
     ana, ben = (MembershipFactory(organization=organization, role=Role.AGENT).user for _ in "ab")
     for key in ("survey", "design", "strip-out"):
         finish(tasks[key], admin)
-    act(tasks["order-cabinets"], "assign", admin, {"assign_to": ana.pk})
+    for key, person, window in (
+        # From this midnight, so it holds now whenever the test runs, to the day after next.
+        ("order-cabinets", ana, {"start": on_day(0, 0)["start"], "end": on_day(2)["end"]}),
+        ("electrics", ben, on_day(1)),
+        ("fit-cabinets", ben, {"start": on_day(3)["start"], "end": on_day(4)["end"]}),
+    ):
+        act(tasks[key], "assign", admin, {"assign_to": person.pk, "window": window})
     act(tasks["order-cabinets"], "start", admin)
     rewrite_task(tasks["order-cabinets"], planned_finish=timezone.now() - 2 * 24 * HOUR)
     act(tasks["order-worktop"], "cancel", admin, {"reason": "The customer brings their own"})
     act(tasks["plumbing"], "start", admin)
     act(tasks["plumbing"], "submit", admin)
-    act(tasks["electrics"], "assign", admin, {"assign_to": ben.pk})
     act(tasks["electrics"], "start", admin)
     return tasks["survey"].deliverable
-
-
-def shown(browser, selector: str) -> list[str]:
-    return [element.text for element in browser.find_elements(By.CSS_SELECTOR, selector)]
 
 
 def moment(browser, selector: str) -> datetime:
@@ -123,10 +128,34 @@ def hours_of(load: selectors.AssigneeLoad) -> str:
     return f"{load.planned_duration_left / HOUR:g} h"
 
 
-def test_staff_see_the_deliverable_drawn_with_its_figures_and_open_a_task_from_it(
+def shown_at(when: datetime) -> str:
+    """A moment as the admin pages write it, in the site's time zone."""
+    return timezone.localtime(when).strftime("%Y-%m-%d %H:%M")
+
+
+def cells(row) -> list[str]:
+    return [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
+
+
+def rows(browser, selector: str) -> list[list[str]]:
+    return [cells(row) for row in browser.find_elements(By.CSS_SELECTOR, selector)]
+
+
+def test_staff_signed_in_once_see_the_deliverable_its_calendar_and_a_members_workload(
     browser, site, organization, kitchen
 ):
     sign_in(browser, site, staff_member(organization))
+
+    see_the_deliverable_drawn_with_its_figures_and_open_a_task_from_it(
+        browser, site, organization, kitchen
+    )
+    see_who_holds_which_task_on_each_day(browser, site, kitchen)
+    see_a_members_tasks_with_their_windows(browser, site, organization, kitchen)
+
+
+def see_the_deliverable_drawn_with_its_figures_and_open_a_task_from_it(
+    browser, site, organization, kitchen
+):
     browser.get(f"{site}/admin/workflow/deliverable/{kitchen.pk}/change/")
     WebDriverWait(browser, 10).until(
         lambda _: browser.find_element(By.ID, "deliverable-graph").get_attribute("data-rendered")
@@ -179,10 +208,7 @@ def test_staff_see_the_deliverable_drawn_with_its_figures_and_open_a_task_from_i
     assert shown(browser, '[data-list="overdue"] li')[0].startswith("Order Cabinets (in progress)")
     assert console_errors(browser) == []
 
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    height = browser.execute_script("return document.documentElement.scrollHeight")
-    browser.set_window_size(1400, max(height, 900))
-    assert browser.save_screenshot(str(SCREENSHOT))
+    save_screenshot(browser, "deliverable-page")
 
     centre = browser.execute_script(CENTRE_OF_NODE, "fit-cabinets")
     graph = browser.find_element(By.ID, "deliverable-graph")
@@ -191,3 +217,57 @@ def test_staff_see_the_deliverable_drawn_with_its_figures_and_open_a_task_from_i
     ).click().perform()
     task_page = f"{site}/admin/workflow/task/{tasks['fit-cabinets'].pk}/change/"
     WebDriverWait(browser, 10).until(lambda _: browser.current_url == task_page)
+
+
+def see_who_holds_which_task_on_each_day(browser, site, kitchen):
+    tasks = tasks_of(kitchen)
+    ana, ben = (tasks[key].assigned_to for key in ("order-cabinets", "electrics"))
+    calendar = reverse("admin:workflow_allocation_calendar", args=[kitchen.project_id])
+    browser.get(f"{site}{calendar}")
+
+    today = timezone.localdate()
+    assert [
+        day.get_attribute("data-day")
+        for day in browser.find_elements(By.CSS_SELECTOR, "[data-day]")
+    ] == [str(today + timedelta(days=n)) for n in range(CALENDAR_DAYS)]
+    held = {
+        int(row.get_attribute("data-member")): cells(row)
+        for row in browser.find_elements(By.CSS_SELECTOR, "tr[data-member]")
+    }
+    free = [""] * CALENDAR_DAYS
+    assert held.pop(ana.pk) == ["order-cabinets"] * 3 + free[3:]
+    assert held.pop(ben.pk) == ["", "electrics", "", "fit-cabinets", "fit-cabinets", *free[5:]]
+    assert all(days == free for days in held.values()), "nobody else holds a task"
+    assert console_errors(browser) == []
+    save_screenshot(browser, "allocation-calendar")
+
+
+def see_a_members_tasks_with_their_windows(browser, site, organization, kitchen):
+    """Reached from the calendar, as staff do: the member's name leads to their workload."""
+    cabinets = tasks_of(kitchen)["order-cabinets"]
+    ana = cabinets.assigned_to
+    browser.find_element(By.CSS_SELECTOR, f'tr[data-member="{ana.pk}"] th a').click()
+    workload = reverse("admin:workflow_allocation_workload", args=[ana.pk])
+    WebDriverWait(browser, 10).until(lambda _: browser.current_url == f"{site}{workload}")
+    window = cabinets.allocations.get(released_at__isnull=True)
+    start, end = shown_at(window.window_start), shown_at(window.window_end)
+
+    assert shown(browser, "h1") == [f"Workload of {ana.full_name}"]
+    assert shown(browser, ".workload h2") == [f"{organization.name}: Agent, capacity 1"]
+    assert shown(browser, ".workload .counts") == [
+        "1 open allocation (1 now, 0 overdue); 1 open task (1 overdue)"
+    ]
+    assert rows(browser, ".allocations tbody tr") == [
+        ["order-cabinets Order Cabinets", "In progress", start, end, window.allocated_by_label, ""]
+    ]
+    assert rows(browser, ".tasks tbody tr") == [
+        [
+            "order-cabinets Order Cabinets",
+            "In progress",
+            shown_at(cabinets.planned_finish),
+            f"{start} \N{EN DASH} {end}",
+            "overdue",
+        ]
+    ]
+    assert console_errors(browser) == []
+    save_screenshot(browser, "member-workload")

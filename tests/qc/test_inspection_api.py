@@ -2,6 +2,8 @@
 another organization's inspections as 404 on every endpoint."""
 
 import hashlib
+from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +15,12 @@ from qc.models import Evidence, Inspection, InspectionEvent, Reading
 from qc.services.inspections import add_evidence
 from tests.accounts.factories import OrganizationFactory
 from tests.problems import assert_problem
-from tests.qc.factories import PASSING_READINGS, checklist_version, qc_deliverable
+from tests.qc.factories import (
+    PASSING_READINGS,
+    checklist_version,
+    open_inspection_row,
+    qc_deliverable,
+)
 from tests.workflow.acting import act, finish, member, submitted_by, tasks_of
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +139,34 @@ def test_the_list_filters_by_task_deliverable_status_verdict_inspector_and_date(
     assert listed("opened_before=2000-01-01T00:00:00Z") == []
     assert listed("limit=1") == [embroider.pk]
     assert_problem(reader.get("/api/v1/inspections?open=maybe"), 422, "validation-error")
+
+
+def test_a_date_range_keeps_the_inspections_opened_from_its_start_up_to_its_end(
+    organization, client_for
+):
+    monday, tuesday, wednesday = (open_inspection_row(organization) for _ in range(3))
+    for day, inspection in enumerate((monday, tuesday, wednesday), start=7):
+        Inspection.objects.filter(pk=inspection.pk).update(
+            opened_at=datetime(2026, 12, day, 10, tzinfo=UTC)
+        )
+    reader = client_for(Role.VIEWER)
+
+    def listed(after: str, before: str) -> list[int]:
+        query = urlencode({"opened_after": after, "opened_before": before})
+        response = reader.get(f"/api/v1/inspections?{query}")
+        assert response.status_code == 200, response.json()
+        return [inspection["id"] for inspection in response.json()["results"]]
+
+    assert listed("2026-12-08T00:00:00Z", "2026-12-09T00:00:00Z") == [tuesday.pk]
+    # The start is kept and the end is not.
+    assert listed("2026-12-07T10:00:00Z", "2026-12-09T10:00:00Z") == [tuesday.pk, monday.pk]
+    # 11:00 at +01:00 is Monday's 10:00.
+    assert listed("2026-12-07T11:00:00+01:00", "2026-12-09T10:00:00.000001Z") == [
+        wednesday.pk,
+        tuesday.pk,
+        monday.pk,
+    ]
+    assert listed("2026-12-09T10:00:00.000001Z", "2026-12-31T00:00:00Z") == []
 
 
 # --- readings ---

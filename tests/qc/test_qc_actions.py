@@ -203,6 +203,47 @@ def test_a_qc_action_replays_by_client_event_id_and_refuses_its_reuse(client_for
     assert OutboxMessage.objects.filter(event_type=events.ACCEPTED).count() == 1
 
 
+def test_a_rejection_replays_by_client_event_id_and_its_id_is_refused_for_an_accept(
+    client_for, in_review
+):
+    inspector = client_for(Role.QC_INSPECTOR)
+    event_id = str(uuid.uuid4())
+    rejection = {**REJECTION, "defects": [{"code": "open-seam", "severity": "major"}]}
+    version = status_version(in_review)
+
+    def post(action, payload):
+        return post_action(
+            inspector,
+            in_review,
+            action,
+            payload,
+            expected_version=version,
+            client_event_id=event_id,
+        )
+
+    first = post("qc_reject", rejection)
+    again = post("qc_reject", rejection)
+    accept = post("qc_accept", {"readings": PASSING_READINGS})
+
+    assert (first.status_code, again.status_code) == (200, 200)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert first.json()["status"] == Task.Status.REWORK
+    body = assert_problem(accept, 422, "client-event-id-reused")
+    assert body["errors"][0]["pointer"] == "/client_event_id"
+    in_review.refresh_from_db()
+    assert (in_review.status, in_review.attempt, in_review.version) == (
+        Task.Status.REWORK,
+        2,
+        version + 1,
+    )
+    assert TaskEvent.objects.filter(task=in_review, action="qc_reject").count() == 1
+    assert OutboxMessage.objects.filter(event_type=events.REJECTED).count() == 1
+    inspection = Inspection.objects.get(task=in_review)
+    assert (inspection.status, inspection.version) == (Inspection.Status.REJECTED, 2)
+    assert list(inspection.defects.values_list("code", flat=True)) == ["open-seam"]
+
+
 def test_the_bulk_endpoint_takes_qc_actions_each_task_on_its_own(
     organization, client_for, performer
 ):
