@@ -36,6 +36,7 @@ from helpdesk.api.serializers import (
     TicketEventOut,
     TicketOut,
     TicketUpdateIn,
+    ticket_out,
 )
 from helpdesk.models import Ticket
 from helpdesk.services import attachments, comments, tickets
@@ -77,8 +78,11 @@ class TicketViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericViewSet
         return BROWSABLE_FORMS.get((self.action, method), super().get_serializer_class())
 
     @extend_schema(summary="List tickets")
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    def list(self, request: Request) -> Response:
+        # Rows, not model instances: building 170 instances was half of a page of 50.
+        rows = selectors.list_ticket_rows_for(request.auth.organization_id)
+        page = self.paginate_queryset(self.filter_queryset(rows))
+        return self.get_paginated_response([ticket_out(row) for row in page])
 
     @extend_schema(
         summary="Open a ticket",

@@ -47,9 +47,11 @@ def _contact(organization_id: int, email: str, name: str) -> Contact:
 
 
 def _tags(organization_id: int, names: list[str]) -> list[Tag]:
-    return [
+    """The named tags, created where new, in the order a ticket shows them (selectors)."""
+    tags = [
         Tag.objects.get_or_create(organization_id=organization_id, name=name)[0] for name in names
     ]
+    return sorted(tags, key=lambda tag: tag.pk)
 
 
 def _validated_assignee(organization_id: int, user_id: int) -> int:

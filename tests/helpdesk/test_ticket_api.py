@@ -33,6 +33,16 @@ def test_opening_a_ticket_returns_201_with_location_etag_and_an_event(admin_api,
     assert TicketEvent.objects.get().action == "create"
 
 
+def test_a_created_ticket_shows_its_tags_as_every_later_read_does(admin_api):
+    open_ticket(admin_api, tags=["outage"])  # an older tag
+
+    created = open_ticket(admin_api, tags=["vip", "outage"]).json()
+
+    listed = admin_api.get("/api/v1/tickets?tag=vip").json()["results"]
+    shown = admin_api.get(f"/api/v1/tickets/{created['key']}").json()
+    assert created["tags"] == listed[0]["tags"] == shown["tags"] == ["outage", "vip"]
+
+
 def test_ticket_numbers_count_per_organization(admin_api, organization):
     keys = [open_ticket(admin_api).json()["key"] for _ in range(3)]
 
