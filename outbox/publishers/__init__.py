@@ -1,16 +1,20 @@
 """Where drained messages go. Each configured publisher receives every message once it commits.
 
 A publisher is a class with a unique `name` and `publish(message)`; it raises to ask for a retry.
-`OUTBOX_PUBLISHERS` lists their import paths. The drain calls a publisher with no transaction
-open, unless it says it writes to this database: then in a short transaction of its own.
+`OUTBOX_PUBLISHERS` lists their import paths. The drain hands a publisher a batch of messages
+(`publish_many`, at most one per aggregate) with no transaction open; one that writes to this
+database publishes each in a short transaction of its own, unless it batches them itself.
 """
 
 from functools import cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import transaction
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
+
+from outbox.services.batching import STOP_NOW
 
 
 class Publisher:
@@ -19,6 +23,24 @@ class Publisher:
 
     def publish(self, message) -> None:
         raise NotImplementedError
+
+    def publish_many(self, messages: list) -> dict[int, Exception]:
+        """Publish each message; return the errors of those that must be retried, by message id."""
+        refused = {}
+        for message in messages:
+            try:
+                if self.writes_to_database:  # its writes commit, or roll back, alone
+                    with transaction.atomic():
+                        self.publish(message)
+                else:
+                    self.publish(message)
+            except STOP_NOW:
+                raise
+            except (
+                Exception
+            ) as exc:  # any publisher error means "retry later", never "crash the relay"
+                refused[message.id] = exc
+        return refused
 
     def close(self) -> None:
         """Release connections; called when settings change and at worker shutdown."""

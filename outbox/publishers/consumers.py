@@ -41,7 +41,15 @@ class InProcessConsumers(Publisher):
     writes_to_database = True
 
     def publish(self, message: OutboxMessage) -> None:
-        if message.target:
-            return  # targeted messages (webhook pings) are for one webhook only
-        for name, handler in _HANDLERS.get(message.event_type, []):
+        for name, handler in self._handlers(message):
             apply_once(name, handler, message)
+
+    def publish_many(self, messages: list[OutboxMessage]) -> dict[int, Exception]:
+        # Most events have no in-process handler: they need no transaction at all.
+        return super().publish_many([m for m in messages if self._handlers(m)])
+
+    @staticmethod
+    def _handlers(message: OutboxMessage) -> list[tuple[str, Handler]]:
+        if message.target:
+            return []  # targeted messages (webhook pings) are for one webhook only
+        return _HANDLERS.get(message.event_type, [])

@@ -6,11 +6,10 @@ any error while sending one delivery fails that delivery alone.
 """
 
 import contextlib
-import itertools
 import json
 import socket
-import threading
 import time
+from http.client import HTTPException
 
 from django.conf import settings
 from django.db import transaction
@@ -30,11 +29,14 @@ from outbox.services.batching import (
     claimable,
     describe,
     give_back,
+    lease_runs,
     record_outcome,
+    record_outcomes,
     repeat_batches,
     scheduled_delay,
-    work_through,
+    work_in_waves,
 )
+from outbox.services.deadlines import WATCHDOG
 from outbox.targets import ResolvedTarget, UnsafeTarget, resolve_target
 
 ENDPOINT_GONE = types.register(
@@ -72,41 +74,83 @@ def _connection(target: ResolvedTarget) -> HTTPConnection:
     return HTTPConnection(target.address, target.port, timeout=timeout)
 
 
-def exchange(target: ResolvedTarget, headers: dict, body: bytes) -> tuple[int, bytes]:
+class KeptConnections:
+    """Connections kept open from one delivery to the next within a batch (HTTP keep-alive).
+
+    A receiver that answers quickly is sent the batch's events over one connection instead of a
+    TCP (and TLS) handshake each; everything is closed when the batch ends.
+    """
+
+    def __init__(self) -> None:
+        self._idle: dict[ResolvedTarget, HTTPConnection] = {}
+
+    def take(self, target: ResolvedTarget) -> tuple[HTTPConnection, bool]:
+        """A connection to the target, and whether it was used before."""
+        kept = self._idle.pop(target, None)
+        return (kept, True) if kept is not None else (_connection(target), False)
+
+    def keep(self, target: ResolvedTarget, connection: HTTPConnection) -> None:
+        self._idle[target] = connection
+
+    def __enter__(self) -> "KeptConnections":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        for connection in self._idle.values():
+            connection.close()
+        self._idle.clear()
+
+
+def exchange(
+    target: ResolvedTarget, headers: dict, body: bytes, kept: KeptConnections | None = None
+) -> tuple[int, bytes]:
     """POST and return the status and a response prefix, all within WEBHOOK_TIMEOUT_SECONDS.
 
-    Socket timeouts bound each read only; a receiver dripping a byte at a time would pass them,
-    so a watchdog shuts the socket down when the deadline passes.
+    A kept connection the receiver closed while idle fails before any answer: the request is
+    then sent once more on a new connection.
     """
+    with contextlib.ExitStack() as stack:
+        kept = kept or stack.enter_context(KeptConnections())
+        connection, reused = kept.take(target)
+        try:
+            return _exchange_on(connection, target, headers, body, kept)
+        except (ConnectionError, HTTPException):
+            if not reused:
+                raise
+        return _exchange_on(_connection(target), target, headers, body, kept)
+
+
+def _exchange_on(connection, target, headers, body, kept: KeptConnections) -> tuple[int, bytes]:
     deadline = settings.WEBHOOK_TIMEOUT_SECONDS
-    connection = _connection(target)
-    expired = threading.Event()
 
     def cut_off() -> None:
-        expired.set()
         with contextlib.suppress(OSError, AttributeError):
             connection.sock.shutdown(socket.SHUT_RDWR)
 
-    watchdog = threading.Timer(deadline, cut_off)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
-        connection.request("POST", target.path, body=body, headers=headers, preload_content=False)
-        response = connection.getresponse()
-        prefix = response.read(settings.WEBHOOK_RESPONSE_MAX_BYTES)
-    except Exception:
-        if expired.is_set():
-            raise DeliveryFailed(f"No complete response within {deadline} s") from None
-        raise
-    finally:
-        watchdog.cancel()
-        connection.close()
+    with WATCHDOG.deadline(deadline, cut_off) as expired:
+        try:
+            connection.request(
+                "POST", target.path, body=body, headers=headers, preload_content=False
+            )
+            response = connection.getresponse()
+            prefix = response.read(settings.WEBHOOK_RESPONSE_MAX_BYTES)
+        except Exception:
+            connection.close()
+            if expired.is_set():
+                raise DeliveryFailed(f"No complete response within {deadline} s") from None
+            raise
     if expired.is_set():
+        connection.close()
         raise DeliveryFailed(f"No complete response within {deadline} s")
+    # Only a response read to its end, on a connection the receiver keeps open, can be followed.
+    if response.length_remaining == 0 and connection.is_connected:
+        kept.keep(target, connection)
+    else:
+        connection.close()
     return response.status, prefix
 
 
-def post_signed(delivery: Delivery) -> int:
+def post_signed(delivery: Delivery, kept: KeptConnections | None = None) -> int:
     """POST the delivery's envelope to its endpoint; return the status or raise."""
     message, endpoint = delivery.message, delivery.endpoint
     body = json.dumps(message.envelope(), separators=(",", ":")).encode()
@@ -123,19 +167,26 @@ def post_signed(delivery: Delivery) -> int:
         "webhook-timestamp": str(timestamp),
         "webhook-signature": signing.sign(endpoint.secret, str(message.event_id), timestamp, body),
     }
-    status, prefix = exchange(target, headers, body)
+    status, prefix = exchange(target, headers, body, kept)
     if not 200 <= status < 300:
         answer = prefix[:200].decode(errors="replace")
         raise DeliveryFailed(f"HTTP {status}: {answer}".rstrip(": "), status_code=status)
     return status
 
 
-def attempt(delivery: Delivery) -> bool:
+def attempt(delivery: Delivery, kept: KeptConnections | None = None) -> bool:
     """Send a leased delivery with no transaction open, record the outcome; say if it arrived."""
+    send(delivery, kept)
+    record_outcome(delivery, OUTCOME_FIELDS)
+    return delivery.state == Delivery.State.DELIVERED
+
+
+def send(delivery: Delivery, kept: KeptConnections | None = None) -> None:
+    """Send a leased delivery with no transaction open and set its outcome, unrecorded."""
     started = time.monotonic()
     delivery.attempts += 1
     try:
-        delivery.last_status_code = post_signed(delivery)
+        delivery.last_status_code = post_signed(delivery, kept)
     except STOP_NOW:
         raise
     except Exception as exc:  # whatever one delivery raises, it fails that delivery alone
@@ -152,8 +203,6 @@ def attempt(delivery: Delivery) -> bool:
         delivery.last_error = ""
         metrics.WEBHOOK_ATTEMPTS.labels(outcome="delivered").inc()
     delivery.last_duration_ms = int((time.monotonic() - started) * 1000)
-    record_outcome(delivery, OUTCOME_FIELDS)
-    return delivery.state == Delivery.State.DELIVERED
 
 
 OUTCOME_FIELDS = [
@@ -194,38 +243,33 @@ def claim_deliveries(limit: int, lease: Lease) -> list[Delivery]:
     )
 
 
-def claim_run_after(delivery: Delivery, lease: Lease, most: int) -> list[Delivery]:
-    """Lease the aggregate's next deliveries to the same endpoint that are due, in order."""
-    now = timezone.now()
-    with transaction.atomic():
-        # No SKIP LOCKED: a row skipped here would be a gap in the aggregate's order.
-        following = (
-            Delivery.objects.select_for_update(of=("self",))
-            .filter(
-                state=Delivery.State.PENDING,
-                endpoint_id=delivery.endpoint_id,
-                aggregate_type=delivery.aggregate_type,
-                aggregate_id=delivery.aggregate_id,
-                message_id__gt=delivery.message_id,
-            )
-            .order_by("message_id")[:most]
-        )
-        run = [
-            d.pk
-            for d in itertools.takewhile(
-                lambda d: d.next_attempt_at <= now and not _leased(d, now), following
-            )
-        ]
-        Delivery.objects.filter(pk__in=run).update(claimed_until=lease.until)
-    return list(
-        Delivery.objects.filter(pk__in=run)
+def claim_runs_after(heads: list[Delivery], lease: Lease, most: int) -> list[list]:
+    """Lease what follows each head to its endpoint in its aggregate and is due; a list per head."""
+    following = (
+        Delivery.objects.select_for_update(of=("self",))
         .select_related("message", "endpoint")
-        .order_by("message_id")
+        .filter(
+            state=Delivery.State.PENDING,
+            endpoint_id__in={head.endpoint_id for head in heads},
+            aggregate_type__in={head.aggregate_type for head in heads},
+            aggregate_id__in={head.aggregate_id for head in heads},
+            message_id__gt=min((head.message_id for head in heads), default=0),
+        )
+        .order_by("message_id")[:most]
+    )
+    return lease_runs(
+        heads,
+        following,
+        key=lambda d: (d.endpoint_id, d.aggregate_type, d.aggregate_id),
+        position=lambda d: d.message_id,
+        can_go=_can_go,
+        lease=lease,
     )
 
 
-def _leased(delivery: Delivery, now) -> bool:
-    return delivery.claimed_until is not None and delivery.claimed_until > now
+def _can_go(delivery: Delivery, now) -> bool:
+    unleased = delivery.claimed_until is None or delivery.claimed_until <= now
+    return delivery.next_attempt_at <= now and unleased
 
 
 def give_up_on_deleted_endpoints(limit: int = 500) -> int:
@@ -239,24 +283,35 @@ def give_up_on_deleted_endpoints(limit: int = 500) -> int:
 
 
 def deliver_due(limit: int | None = None, stop_at: float | None = None) -> int:
-    """Attempt due deliveries (skipping those another worker holds); return how many went."""
+    """Attempt due deliveries (skipping those another worker holds) in waves, one per aggregate
+    and endpoint each, over kept connections; return how many were tried."""
     lease = Lease.take(reserve_seconds=settings.WEBHOOK_TIMEOUT_SECONDS)
     limit = limit or settings.WEBHOOK_BATCH_SIZE
-    due = claim_deliveries(limit, lease)
-    taken = len(due)
-    for position, delivery in enumerate(due):
-        if not lease.allows_another_item(stop_at):
-            give_back(due[position:])
-            break
-        taken += deliver_run(delivery, lease, stop_at=stop_at, most=limit)
-    return taken
+    heads = claim_deliveries(limit, lease)
+    runs = claim_runs_after(heads, lease, limit)
+    with KeptConnections() as kept:
+        return work_in_waves(
+            [[head, *run] for head, run in zip(heads, runs, strict=True)],
+            lease,
+            stop_at,
+            lambda wave: send_wave(wave, lease, stop_at, kept),
+        )
 
 
-def deliver_run(head: Delivery, lease: Lease, *, stop_at: float | None, most: int) -> int:
-    """Attempt a head, then the run behind it while each arrives; return how many were tried."""
-    if not attempt(head):
-        return 0
-    return work_through(claim_run_after(head, lease, most), lease, stop_at, attempt)
+def send_wave(wave: list[Delivery], lease: Lease, stop_at, kept: KeptConnections) -> set[int]:
+    """Send each delivery of a wave while the lease allows, then record what was sent in one
+    round trip (also when stopped midway); return the pks that arrived."""
+    sent = []
+    try:
+        for delivery in wave:
+            if not lease.allows_another_item(stop_at):
+                break
+            send(delivery, kept)
+            sent.append(delivery)
+    finally:
+        record_outcomes(sent, OUTCOME_FIELDS)
+        give_back(wave[len(sent) :])
+    return {d.pk for d in sent if d.state == Delivery.State.DELIVERED}
 
 
 def deliver_all_due(*, time_budget_seconds: float | None = None) -> int:

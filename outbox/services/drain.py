@@ -6,11 +6,12 @@ and leases it with `FOR UPDATE SKIP LOCKED`, so parallel drainers never take the
 Events of one aggregate are therefore published in order, and any number of messages held
 back behind a dead one never keep other aggregates waiting (docs/adr/0007, 0008).
 
-Publishing runs with no transaction open (a broker publish is network I/O); publishers that
-write to this database run in their own short transaction each.
+Messages are published in waves, at most one per aggregate, each wave handed to every publisher
+as a batch and its outcomes recorded in one round trip. Publishing runs with no transaction open
+(a broker publish is network I/O); publishers that write to this database run in short
+transactions of their own.
 """
 
-import itertools
 import logging
 
 from django.conf import settings
@@ -21,14 +22,13 @@ from outbox import metrics
 from outbox.models import OutboxMessage
 from outbox.publishers import Publisher, configured_publishers
 from outbox.services.batching import (
-    STOP_NOW,
     Lease,
     describe,
-    give_back,
-    record_outcome,
+    lease_runs,
+    record_outcomes,
     repeat_batches,
     retry_delay,
-    work_through,
+    work_in_waves,
 )
 from outbox.services.feed import sequence_feed
 from outbox.services.locking import skip_locked_clause
@@ -56,7 +56,14 @@ WHERE id IN (
 RETURNING id
 """
 
-OUTCOME_FIELDS = ["state", "attempts", "available_at", "last_error", "published_at"]
+OUTCOME_FIELDS = [
+    "state",
+    "attempts",
+    "available_at",
+    "last_error",
+    "published_at",
+    "completed_publishers",
+]
 
 
 def claim_batch(limit: int, lease: Lease) -> list[OutboxMessage]:
@@ -72,23 +79,26 @@ def claim_batch(limit: int, lease: Lease) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(id__in=ids).order_by("available_at", "id"))
 
 
-def claim_run_after(message: OutboxMessage, lease: Lease, most: int) -> list[OutboxMessage]:
-    """Lease the aggregate's next messages after a published one that can go now, in order."""
-    now = timezone.now()
-    with transaction.atomic():
-        # No SKIP LOCKED: a row skipped here would be a gap in the aggregate's order.
-        following = (
-            OutboxMessage.objects.select_for_update(of=("self",))
-            .filter(aggregate_type=message.aggregate_type, aggregate_id=message.aggregate_id)
-            .filter(id__gt=message.id)
-            .exclude(state=OutboxMessage.State.PUBLISHED)
-            .order_by("id")[:most]
+def claim_runs_after(heads: list[OutboxMessage], lease: Lease, most: int) -> list[list]:
+    """Lease what follows each head in its aggregate and can go now, in order; a list per head."""
+    following = (
+        OutboxMessage.objects.select_for_update(of=("self",))
+        .filter(
+            aggregate_type__in={head.aggregate_type for head in heads},
+            aggregate_id__in={head.aggregate_id for head in heads},
+            id__gt=min((head.id for head in heads), default=0),
         )
-        run = list(itertools.takewhile(lambda m: _can_go(m, now), following))
-        OutboxMessage.objects.filter(id__in=[m.id for m in run]).update(claimed_until=lease.until)
-    for member in run:
-        member.claimed_until = lease.until
-    return run
+        .exclude(state=OutboxMessage.State.PUBLISHED)
+        .order_by("id")[:most]
+    )
+    return lease_runs(
+        heads,
+        following,
+        key=lambda m: (m.aggregate_type, m.aggregate_id),
+        position=lambda m: m.id,
+        can_go=_can_go,
+        lease=lease,
+    )
 
 
 def _can_go(message: OutboxMessage, now) -> bool:
@@ -96,76 +106,69 @@ def _can_go(message: OutboxMessage, now) -> bool:
     return message.state == OutboxMessage.State.PENDING and message.available_at <= now and unleased
 
 
-def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> bool:
-    """Offer a leased message to the publishers that have not taken it, then record the outcome.
+def publish_wave(wave: list[OutboxMessage], publishers: tuple[Publisher, ...]) -> set[int]:
+    """Offer leased messages (one per aggregate) to the publishers that have not taken them,
+    then record every outcome; return the ids every publisher took."""
+    failures: dict[int, list[str]] = {message.id: [] for message in wave}
+    for publisher in publishers:
+        offered = [m for m in wave if publisher.name not in m.completed_publishers]
+        if not offered:
+            continue
+        refused = publisher.publish_many(offered)
+        for message in offered:
+            if message.id in refused:
+                failures[message.id].append(f"{publisher.name}: {describe(refused[message.id])}")
+            else:
+                message.completed_publishers.append(publisher.name)
+        metrics.PUBLISHED.labels(publisher=publisher.name).inc(len(offered) - len(refused))
+        if refused:
+            metrics.PUBLISH_FAILURES.labels(publisher=publisher.name).inc(len(refused))
+    now = timezone.now()
+    for message in wave:
+        _settle(message, failures[message.id], now)
+    held = record_outcomes(wave, OUTCOME_FIELDS)
+    if held < len(wave):
+        logger.warning(
+            "Leases on %s outbox messages expired before their outcome", len(wave) - held
+        )
+    return {message.id for message in wave if not failures[message.id]}
 
-    Return whether every publisher took it.
-    """
-    failures = _offer(message, publishers)
+
+def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> bool:
+    """Publish one leased message as a wave of its own; return whether every publisher took it."""
+    return bool(publish_wave([message], publishers))
+
+
+def _settle(message: OutboxMessage, failures: list[str], now) -> None:
     message.attempts += 1
     if not failures:
-        message.state, message.published_at, message.last_error = "published", timezone.now(), ""
+        message.state, message.published_at, message.last_error = "published", now, ""
     elif message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         message.state, message.last_error = "dead", "\n".join(failures)
         logger.error("Outbox message %s is dead: %s", message.event_id, message.last_error)
     else:
-        message.available_at = timezone.now() + retry_delay(message.attempts)
+        message.available_at = now + retry_delay(message.attempts)
         message.last_error = "\n".join(failures)
-    _record(message)
-    return not failures
-
-
-def _offer(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> list[str]:
-    failures = []
-    for publisher in publishers:
-        if publisher.name in message.completed_publishers:
-            continue
-        try:
-            if publisher.writes_to_database:  # its writes commit, or roll back, alone
-                with transaction.atomic():
-                    publisher.publish(message)
-            else:
-                publisher.publish(message)
-        except STOP_NOW:
-            raise
-        except Exception as exc:  # any publisher error means "retry later", never "crash the relay"
-            failures.append(f"{publisher.name}: {describe(exc)}")
-            metrics.PUBLISH_FAILURES.labels(publisher=publisher.name).inc()
-        else:
-            message.completed_publishers.append(publisher.name)
-            metrics.PUBLISHED.labels(publisher=publisher.name).inc()
-    return failures
-
-
-def _record(message: OutboxMessage) -> None:
-    """Store the outcome and end the lease, unless the lease expired and another drainer took it."""
-    if not record_outcome(message, [*OUTCOME_FIELDS, "completed_publishers"]):
-        logger.warning("Lease on outbox message %s expired before its outcome", message.event_id)
 
 
 def drain_batch(limit: int | None = None, stop_at: float | None = None) -> int:
-    """Claim a batch of heads, publish each with the run behind it; return how many were taken."""
+    """Claim a batch of heads with the runs behind them and publish them in waves (one message
+    per aggregate each); return how many messages were tried.
+
+    A wave is published and recorded as a whole (a statement or two per publisher, one round
+    trip for the outcomes): that is where a batch saves its per-message round trips.
+    """
     publishers = configured_publishers()
     lease = Lease.take()
     limit = limit or settings.OUTBOX_BATCH_SIZE
-    messages = claim_batch(limit, lease)
-    taken = len(messages)
-    for position, message in enumerate(messages):
-        if not lease.allows_another_item(stop_at):
-            give_back(messages[position:])
-            break
-        taken += publish_run(message, publishers, lease, stop_at=stop_at, most=limit)
-    return taken
-
-
-def publish_run(
-    head: OutboxMessage, publishers, lease: Lease, *, stop_at: float | None, most: int
-) -> int:
-    """Publish a head, then the run behind it while each goes; return how many of it were tried."""
-    if not publish_message(head, publishers):
-        return 0
-    run = claim_run_after(head, lease, most)
-    return work_through(run, lease, stop_at, lambda message: publish_message(message, publishers))
+    heads = claim_batch(limit, lease)
+    runs = claim_runs_after(heads, lease, limit)
+    return work_in_waves(
+        [[head, *run] for head, run in zip(heads, runs, strict=True)],
+        lease,
+        stop_at,
+        lambda wave: publish_wave(wave, publishers),
+    )
 
 
 def drain(*, time_budget_seconds: float | None = None) -> int:

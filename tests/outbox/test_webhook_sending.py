@@ -6,9 +6,11 @@ import time
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from outbox.models import Delivery
+from outbox.services import deliveries
 from outbox.services.deliveries import deliver_all_due, deliver_due, redeliver
 from outbox.services.drain import drain
 from outbox.services.webhooks import delete_endpoint, update_endpoint
@@ -229,3 +231,68 @@ def test_one_claim_delivers_an_aggregates_run_in_order_and_stops_at_a_failure(
     states = dict(Delivery.objects.values_list("message_id", "state"))
     assert [states[m.pk] for m in run] == ["delivered", "delivered", "pending", "pending"]
     assert not Delivery.objects.filter(claimed_until__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_batch_reaches_a_receiver_over_one_kept_connection_in_a_few_round_trips(
+    organization, webhook_sink, django_assert_max_num_queries
+):
+    WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    for n in range(20):
+        emit_event(organization, aggregate=("ticket", n % 5), n=n)
+    drain()
+
+    # One at a time took an UPDATE per delivery (20) besides the claims.
+    with django_assert_max_num_queries(15):
+        assert deliver_due() == 20
+
+    assert len(webhook_sink.received) == 20
+    assert len({request["connection"] for request in webhook_sink.received}) == 1
+    assert set(Delivery.objects.values_list("state", "attempts", "claimed_until")) == {
+        ("delivered", 1, None)
+    }
+
+
+@pytest.mark.django_db
+def test_a_kept_connection_the_receiver_closed_is_replaced_without_failing_the_delivery(
+    organization, webhook_sink
+):
+    WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    webhook_sink.hang_up = True
+    for n in range(3):
+        emit_event(organization, aggregate=("ticket", n))
+    drain()
+
+    deliver_due()
+
+    assert len(webhook_sink.received) == 3
+    assert len({request["connection"] for request in webhook_sink.received}) == 3
+    assert set(Delivery.objects.values_list("state", "attempts")) == {("delivered", 1)}
+
+
+@pytest.mark.django_db
+def test_deliveries_sent_before_a_time_limit_stops_the_batch_are_recorded(
+    organization, webhook_sink, monkeypatch
+):
+    WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
+    for n in range(3):
+        emit_event(organization, aggregate=("ticket", n))
+    drain()
+    post = deliveries.post_signed
+    calls = []
+
+    def post_until_the_time_limit(delivery, kept=None):
+        calls.append(delivery.pk)
+        if len(calls) == 3:  # what Celery raises in the task at its soft time limit
+            raise SoftTimeLimitExceeded()
+        return post(delivery, kept)
+
+    monkeypatch.setattr(deliveries, "post_signed", post_until_the_time_limit)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        deliver_due()
+
+    states = dict(Delivery.objects.values_list("pk", "state"))
+    assert [states[pk] for pk in calls] == ["delivered", "delivered", "pending"]
+    assert not Delivery.objects.filter(claimed_until__isnull=False).exists()
+    assert len(webhook_sink.received) == 2
