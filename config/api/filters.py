@@ -6,10 +6,27 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 # Ids are bigints: a larger number would reach the database as an error, not a 422.
 MAX_ID = 2**63 - 1
+
+# Query parameters that page, order or render a list: none of them is a filter.
+NOT_FILTERS = frozenset({"limit", "cursor", "ordering", "format"})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, passed over when a request names no filter at all.
+
+    Building and validating the FilterSet's form took about 1.3 ms of an 8 ms ticket page, and
+    with no filter asked for it filters nothing (no FilterSet here has defaults).
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        if set(request.query_params) <= NOT_FILTERS:
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
