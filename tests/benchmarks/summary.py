@@ -110,17 +110,19 @@ def _outbox(recorded: dict) -> list[dict]:
             goal = workers == 2
             rows.append(
                 _row(
-                    f"outbox drain, {workers} worker process{'es' if workers > 1 else ''}",
-                    f"{rate} events/s",
+                    f"outbox to webhooks, {workers} worker process{'es' if workers > 1 else ''}",
+                    f"{rate} events/s delivered",
                     ">= 1,000 events/s" if goal else "",
                     rate >= 1000 if goal else None,
+                    f"{found['drained_per_second']} events/s drained, "
+                    f"{found['events_per_cpu_second']} events per worker CPU-second",
                 )
             )
-    found = recorded.get("latency_ms_at_20_per_second")
+    found = recorded.get("latency_ms_at_100_per_second")
     if found:
         rows.append(
             _row(
-                "commit-to-delivery at 20 writes/s (goal is at 100/s)",
+                "commit-to-delivery at 100 writes/s",
                 f"p50 {found['p50']} ms, p99 {found['p99']} ms",
                 "p50 < 100 ms, p99 < 1 s",
                 found["p50"] < 100 and found["p99"] < 1000,

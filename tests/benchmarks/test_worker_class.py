@@ -1,12 +1,13 @@
 """Issue 13: the gunicorn worker class and counts for this CPU-bound API, chosen by measurement.
 
-The Procfile's web runs in four configurations at once, each with the settings of
+The Procfile's web runs in six configurations at once, each with the settings of
 test_api_overhead's deployment, beside one Celery worker and beat (one pair, as a deployment has,
-so that a single beat schedules the drains): gthread 2 x 4 (shipped), sync 2, sync 4 and
-gthread 2 x 2. Only gunicorn's own overrides differ: WEB_CONCURRENCY, GUNICORN_THREADS, and the
-worker class through GUNICORN_CMD_ARGS, which gunicorn applies over config/gunicorn.py. wrk
-rounds alternate between the configurations on a detail GET, a list of 50 and a ticket create.
-Figures are printed and kept in var/bench/worker_class.json, never asserted; errors fail the run.
+so that a single beat schedules the drains): gthread 2 x 4 (shipped), sync 2, sync 4,
+gthread 2 x 2, 3 x 2 and 4 x 2. Only gunicorn's own overrides differ: WEB_CONCURRENCY,
+GUNICORN_THREADS, and the worker class through GUNICORN_CMD_ARGS, which gunicorn applies over
+config/gunicorn.py. wrk rounds alternate between the configurations on a detail GET, a list of
+50 and a ticket create. Figures are printed and kept in var/bench/worker_class.json, never
+asserted; errors fail the run.
 """
 
 import json
@@ -53,6 +54,19 @@ def web_configs() -> dict[str, WebConfig]:
         "b": WebConfig("sync 2 workers", {**sync, "WEB_CONCURRENCY": "2"}, "sync", 2),
         "c": WebConfig("sync 4 workers", {**sync, "WEB_CONCURRENCY": "4"}, "sync", 4),
         "d": WebConfig("gthread 2 workers x 2 threads", {"GUNICORN_THREADS": "2"}, "gthread", 2),
+        # More processes than cores, fewer threads each: waits overlap with less GIL contention.
+        "e": WebConfig(
+            "gthread 3 workers x 2 threads",
+            {"WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "2"},
+            "gthread",
+            3,
+        ),
+        "f": WebConfig(
+            "gthread 4 workers x 2 threads",
+            {"WEB_CONCURRENCY": "4", "GUNICORN_THREADS": "2"},
+            "gthread",
+            4,
+        ),
     }
 
 
