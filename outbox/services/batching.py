@@ -59,6 +59,8 @@ def record_outcomes(rows: list, fields: list[str], lease_field: str = "claimed_u
     """
     if not rows:
         return 0
+    # In id order, as lease_runs locks rows: the UPDATEs run as one implicit transaction.
+    rows = sorted(rows, key=lambda row: row.pk)
     meta, quote = type(rows[0])._meta, connection.ops.quote_name
     columns = [meta.get_field(name) for name in fields]
     lease = meta.get_field(lease_field)

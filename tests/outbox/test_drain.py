@@ -9,7 +9,7 @@ from django.utils import timezone
 from outbox.models import Delivery, OutboxMessage
 from outbox.publishers import configured_publishers
 from outbox.publishers.webhooks import WebhookFanout
-from outbox.services.batching import Lease, retry_delay
+from outbox.services.batching import Lease, record_outcomes, retry_delay
 from outbox.services.drain import CLAIM_SQL, claim_batch, drain, drain_batch, publish_message
 from outbox.services.locking import skip_locked_clause
 from outbox.services.redrive import redrive_messages
@@ -291,3 +291,19 @@ def test_a_batch_of_deliveries_that_cannot_be_queued_falls_back_to_one_by_one(or
 
     assert list(refused) == [gone.pk]
     assert list(Delivery.objects.values_list("message_id", flat=True)) == [fine.pk]
+
+
+def test_outcomes_are_recorded_in_one_go_only_for_the_rows_still_held(db, organization):
+    held = emit_event(organization, aggregate=("thing", 1))
+    lost = emit_event(organization, aggregate=("thing", 2))
+    claimed = claim_batch(10, Lease.take())
+    OutboxMessage.objects.filter(pk=lost.pk).update(
+        claimed_until=timezone.now() + timedelta(seconds=60)  # another drainer's, later
+    )
+    for message in claimed:
+        message.last_error = "seen"
+
+    assert record_outcomes(claimed, ["last_error"]) == 1
+
+    rows = {m.pk: (m.last_error, m.claimed_until is None) for m in OutboxMessage.objects.all()}
+    assert rows == {held.pk: ("seen", True), lost.pk: ("", False)}
