@@ -55,6 +55,13 @@ class RejectedData(InspectionEventData):
     rejections = serializers.IntegerField(help_text="How many times the task was rejected.")
 
 
+class WithdrawnData(InspectionEventData):
+    task_action = serializers.CharField(
+        help_text="The task action that took the task out of review without a decision: `cancel`."
+    )
+    reason = serializers.CharField(allow_blank=True, help_text="The reason the action gave.")
+
+
 class EscalatedData(serializers.Serializer):
     task = InspectedTask()
     rejections = serializers.IntegerField()
@@ -93,6 +100,12 @@ EVENT_SCHEMAS = (
     EventSchema(events.ACCEPTED, InspectionEventData, "An inspector accepted the attempt."),
     EventSchema(
         events.REJECTED, RejectedData, "An inspector rejected the attempt; the task is reworked."
+    ),
+    EventSchema(
+        events.INSPECTION_WITHDRAWN,
+        WithdrawnData,
+        "The task left review without a decision (it was cancelled); its open inspection is "
+        "closed as withdrawn and takes no more readings or evidence.",
     ),
     EventSchema(
         events.ESCALATED,

@@ -7,6 +7,7 @@ INSPECTION_OPENED = "qc.inspection_opened"
 ACCEPTED = "qc.accepted"
 REJECTED = "qc.rejected"
 ESCALATED = "qc.escalated"
+INSPECTION_WITHDRAWN = "qc.inspection_withdrawn"
 
 
 def task_reference(task: Task) -> dict:

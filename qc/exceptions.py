@@ -42,8 +42,10 @@ INSPECTION_CLOSED = types.register(
         409,
         "The inspection is decided",
         "Readings and evidence are recorded only while an inspection is open; this one was "
-        "accepted or rejected (`current_status`).",
-        "Read the task: a rejected attempt is reworked and inspected again as a new inspection.",
+        "accepted, rejected, or withdrawn because its task left review without a decision "
+        "(`current_status`).",
+        "Read the task: a rejected attempt is reworked and inspected again as a new inspection; "
+        "a withdrawn one needs no inspection.",
     )
 )
 CHECKLIST_UNAVAILABLE = types.register(

@@ -1,4 +1,5 @@
-"""QC's task actions, qc_accept and qc_reject, and the inspection each submitted attempt opens.
+"""QC's task actions, qc_accept and qc_reject, the inspection each submitted attempt opens, and
+its withdrawal when the task leaves review without a decision.
 
 Registered with the workflow's task catalog (workflow/hooks.py), so they share the task actions'
 `oneOf`, the "what can I do now" answer, bulk actions, `client_event_id` replay and history.
@@ -65,6 +66,7 @@ def reject(task: Task, request: ActionRequest) -> None:
 
 hooks.register_task_action(hooks.TaskActionExtension(QC_ACCEPT, PAYLOAD_FIELDS, refuse, accept))
 hooks.register_task_action(hooks.TaskActionExtension(QC_REJECT, PAYLOAD_FIELDS, refuse, reject))
+DECISIONS = (QC_ACCEPT.name, QC_REJECT.name)
 
 
 @hooks.on_task_change
@@ -72,3 +74,19 @@ def open_inspection_on_submit(change: hooks.TaskChange) -> None:
     """Submitting an attempt for review opens its inspection, in the submit's transaction."""
     if change.action == "submit":
         open_inspection(task=change.task, actor=change.actor)
+
+
+@hooks.on_task_change
+def withdraw_inspection_on_leaving_review(change: hooks.TaskChange) -> None:
+    """A task that leaves review other than by a decision (cancel) withdraws its inspection, in
+    the same transaction: it would otherwise stay open, and listed as open, for good."""
+    in_review = Task.Status.IN_REVIEW
+    left_review = change.from_status == in_review and change.task.status != in_review
+    # A decision has closed the inspection itself, in its `perform`.
+    if left_review and change.action not in DECISIONS:
+        decisions.withdraw_inspection(
+            task=change.task,
+            actor=change.actor,
+            task_action=change.action,
+            reason=change.payload.get("reason", ""),
+        )

@@ -1,5 +1,5 @@
-"""Who hears about inspections: inspectors of new work to inspect, the performer of a rejection,
-the admins of a task rejected too often."""
+"""Who hears about inspections: inspectors of new work to inspect and of work withdrawn from
+them, the performer of a rejection, the admins of a task rejected too often."""
 
 from accounts.selectors import current_memberships
 from config.roles import Role
@@ -22,6 +22,18 @@ def notify_inspectors(message) -> list[Notice]:
     body = f"Submitted by {inspection['performer']}."
     inspectors = _members_with(message.organization_id, {Role.QC_INSPECTOR})
     return [Notice(user, title, body) for user in inspectors]
+
+
+@notification_rule(events.INSPECTION_WITHDRAWN)
+def notify_inspectors_of_withdrawal(message) -> list[Notice]:
+    """Those told the work was waiting hear it no longer is."""
+    inspection, task = message.payload["inspection"], message.payload["task"]
+    title = f"{task['title']} (attempt {inspection['attempt']}) no longer needs inspection"
+    body = f"Withdrawn: {message.payload['actor']} did {message.payload['task_action']}"
+    if reason := message.payload["reason"]:
+        body += f" ({reason})"
+    inspectors = _members_with(message.organization_id, {Role.QC_INSPECTOR})
+    return [Notice(user, title, f"{body}.") for user in inspectors]
 
 
 @notification_rule(events.REJECTED)

@@ -1,7 +1,8 @@
 """Inspections in the admin: read-only records with their history, and the inspectors' queue.
 
 An inspection is decided only by the task actions qc_accept and qc_reject (the API takes its
-readings and evidence); these pages show what was found and what is waiting.
+readings and evidence), or withdrawn when its task leaves review otherwise; these pages show
+what was found and what is waiting.
 """
 
 from django.contrib import admin

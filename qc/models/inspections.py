@@ -25,6 +25,8 @@ class Inspection(FSMModelMixin, VersionedAggregate):
         OPEN = "open", "Open"
         ACCEPTED = "accepted", "Accepted"
         REJECTED = "rejected", "Rejected"
+        # Closed without a decision: the task left review otherwise (it was cancelled).
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     class Verdict(models.TextChoices):
         PASS = "pass", "Pass"
@@ -66,6 +68,7 @@ class Inspection(FSMModelMixin, VersionedAggregate):
     )
     inspector_label = models.CharField(max_length=200, blank=True)
     opened_at = models.DateTimeField(default=timezone.now)
+    # When it closed: decided, or withdrawn.
     decided_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,9 +101,13 @@ class Inspection(FSMModelMixin, VersionedAggregate):
     def reject(self, *, at) -> None:
         self.decided_at = at
 
+    @transition(field=status, source=Status.OPEN, target=Status.WITHDRAWN)
+    def withdraw(self, *, at) -> None:
+        self.decided_at = at
+
 
 class InspectionEvent(AggregateEvent):
-    """The history of an inspection: opened, readings recorded, accepted or rejected."""
+    """The history of an inspection: opened, readings recorded, accepted, rejected or withdrawn."""
 
     aggregate_field = "inspection"
 

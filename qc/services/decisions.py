@@ -1,4 +1,5 @@
-"""Deciding an attempt, as the task's qc_accept and qc_reject do, in the task's transaction.
+"""Closing an attempt's inspection in the task's transaction: decided by the task's qc_accept
+and qc_reject, or withdrawn when the task leaves review otherwise (cancelled).
 
 The task action locks the task first, then its open inspection: two decisions of one attempt
 are serialized by the task's row, and the later one finds the task moved on.
@@ -133,6 +134,37 @@ def reject_attempt(*, task: Task, actor: Principal, payload: dict) -> Inspection
         )
     )
     escalate_if_due(task, rejections, actor)
+    return inspection
+
+
+def withdraw_inspection(
+    *, task: Task, actor: Principal, task_action: str, reason: str
+) -> Inspection | None:
+    """Withdraw the open inspection of a task that left review without a decision; its
+    readings stay as they were. None when the task had no open inspection."""
+    inspection = lock_open_inspection(task)
+    if inspection is None:
+        return None
+    inspection.withdraw(at=timezone.now())
+    inspection.version += 1
+    inspection.save(update_fields=["status", "decided_at", "version", "updated_at"])
+    InspectionEvent.record(
+        inspection,
+        action="withdrawn",
+        actor=actor,
+        from_status=Inspection.Status.OPEN,
+        payload={"task_action": task_action, "reason": reason},
+    )
+    outbox.emit(
+        **events.inspection_event(
+            events.INSPECTION_WITHDRAWN,
+            inspection,
+            task,
+            actor=str(actor),
+            task_action=task_action,
+            reason=reason,
+        )
+    )
     return inspection
 
 

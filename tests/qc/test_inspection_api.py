@@ -1,5 +1,6 @@
-"""Inspections over HTTP: lists and filters, ETags, readings with If-Match, evidence files, and
-another organization's inspections as 404 on every endpoint."""
+"""Inspections over HTTP: lists and filters, ETags, readings with If-Match, evidence files,
+withdrawn inspections closed to both, and another organization's inspections as 404 on every
+endpoint."""
 
 import hashlib
 from datetime import UTC, datetime
@@ -54,6 +55,12 @@ def upload(client, inspection, item="label-photo", content=PHOTO, content_type="
     return client.post(
         url(inspection, "/evidence"), {"item": item, "file": file}, format="multipart"
     )
+
+
+def withdrawn(task, organization) -> Inspection:
+    """Cancel `task`, in review: its inspection is withdrawn."""
+    act(task, "cancel", member(organization, Role.ADMIN), {"reason": "Dropped."})
+    return Inspection.objects.get(task=task)
 
 
 def evidence_in_another_organization() -> Evidence:
@@ -141,6 +148,34 @@ def test_the_list_filters_by_task_deliverable_status_verdict_inspector_and_date(
     assert_problem(reader.get("/api/v1/inspections?open=maybe"), 422, "validation-error")
 
 
+def test_a_withdrawn_inspection_is_listed_as_closed_and_by_its_status_in_its_organization(
+    organization, client_for, garment, performer
+):
+    theirs = open_inspection_row(OrganizationFactory())
+    finish(garment["cut"], performer)
+    for node_key in ("sew", "embroider"):
+        act(garment[node_key], "start", performer)
+        act(garment[node_key], "submit", performer)
+    sew = withdrawn(garment["sew"], organization)
+    embroider = Inspection.objects.get(task=garment["embroider"])
+    reader = client_for(Role.VIEWER)
+
+    def listed(query: str) -> list[int]:
+        response = reader.get(f"/api/v1/inspections?{query}")
+        assert response.status_code == 200, response.json()
+        return [inspection["id"] for inspection in response.json()["results"]]
+
+    assert listed("open=true") == listed("status=open") == [embroider.pk]
+    assert listed("open=false") == listed("status=withdrawn") == [sew.pk]
+    assert listed("status=withdrawn&status=open") == [embroider.pk, sew.pk]
+    shown = reader.get(url(sew)).json()
+    assert (shown["status"], shown["version"], shown["inspector"]) == ("withdrawn", 2, None)
+    assert shown["decided_at"] is not None
+    assert_problem(reader.get(url(theirs)), 404, "not-found")
+    theirs.refresh_from_db()
+    assert (theirs.status, theirs.version) == ("open", 1)
+
+
 def test_a_date_range_keeps_the_inspections_opened_from_its_start_up_to_its_end(
     organization, client_for
 ):
@@ -219,6 +254,24 @@ def test_readings_of_a_decided_inspection_are_refused(inspector_api, in_review, 
 
     assert_problem(response, 422, "validation-error")  # at least one reading
     assert assert_problem(closed, 409, "inspection-closed")["current_status"] == "accepted"
+
+
+def test_a_withdrawn_inspection_takes_no_readings_or_evidence(
+    organization, inspector_api, in_review
+):
+    inspection = withdrawn(in_review, organization)
+
+    readings = put_readings(inspector_api, inspection, PASSING_READINGS[:1], '"2"')
+    evidence = upload(inspector_api, inspection)
+
+    for response in (readings, evidence):
+        assert assert_problem(response, 409, "inspection-closed")["current_status"] == "withdrawn"
+    inspection.refresh_from_db()
+    assert (inspection.version, inspection.readings.count(), inspection.evidence.count()) == (
+        2,
+        0,
+        0,
+    )
 
 
 def test_the_performer_and_other_roles_may_not_record_readings(client_for, garment, performer):

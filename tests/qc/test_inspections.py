@@ -1,5 +1,6 @@
 """Inspections through the task actions: one per submitted attempt, decided by qc_accept or
-qc_reject, rework as numbered attempts, escalation once, and who hears of it."""
+qc_reject, withdrawn when the task is cancelled in review, rework as numbered attempts,
+escalation once, and who hears of it."""
 
 import pytest
 
@@ -13,11 +14,13 @@ from qc.services.inspections import record_readings
 from tests.accounts.factories import MembershipFactory
 from tests.qc.factories import PASSING_READINGS, checklist_version, qc_deliverable
 from tests.workflow.acting import act, finish, member, status, tasks_of
+from workflow import hooks
 from workflow.models import Task
 
 pytestmark = pytest.mark.django_db
 
 DEFECT = {"code": "open-seam", "severity": "major", "note": "left side", "item": "seams"}
+CANCEL = {"reason": "The customer dropped the order."}
 
 
 def reject(task, inspector, reason="The seam is open.", **payload):
@@ -236,3 +239,104 @@ def test_reopened_work_is_inspected_again_as_its_next_attempt(
 
     inspections = Inspection.objects.filter(task=in_review).order_by("attempt")
     assert [(i.attempt, i.status) for i in inspections] == [(1, "accepted"), (2, "open")]
+
+
+# --- withdrawal: the task leaves review without a decision ---
+
+
+def test_cancelling_a_task_in_review_withdraws_its_inspection_and_keeps_its_readings(
+    organization, in_review, inspector
+):
+    inspection = Inspection.objects.get(task=in_review)
+    seams = PASSING_READINGS[:1]
+    record_readings(
+        inspection_id=inspection.pk, actor=inspector, readings=seams, expected_version=1
+    )
+    admin = member(organization, Role.ADMIN)
+
+    act(in_review, "cancel", admin, CANCEL)
+
+    inspection.refresh_from_db()
+    assert status(in_review) == Task.Status.CANCELLED
+    assert (inspection.status, inspection.version, inspection.inspector_label) == (
+        Inspection.Status.WITHDRAWN,
+        3,
+        "",
+    )
+    assert inspection.decided_at is not None
+    assert list(inspection.readings.values_list("item__key", "value", "passed")) == [
+        ("seams", "pass", True)
+    ]
+    last = InspectionEvent.objects.filter(inspection=inspection).latest("version_after")
+    assert (last.action, last.from_status, last.to_status, last.actor_label) == (
+        "withdrawn",
+        "open",
+        "withdrawn",
+        str(admin),
+    )
+    assert last.payload == {"task_action": "cancel", **CANCEL}
+    [withdrawn] = emitted(events.INSPECTION_WITHDRAWN)
+    assert withdrawn["inspection"]["id"] == inspection.pk
+    assert (withdrawn["inspection"]["attempt"], withdrawn["inspection"]["status"]) == (
+        1,
+        "withdrawn",
+    )
+    assert withdrawn["task"]["id"] == in_review.pk
+    assert (withdrawn["task_action"], withdrawn["reason"], withdrawn["actor"]) == (
+        "cancel",
+        CANCEL["reason"],
+        str(admin),
+    )
+
+
+def test_the_withdrawal_commits_and_rolls_back_with_the_cancel(
+    organization, in_review, monkeypatch
+):
+    seen_inside = []
+
+    def fail_after_the_others(change: hooks.TaskChange) -> None:
+        seen_inside.append(Inspection.objects.get(task=in_review).status)
+        raise RuntimeError("the cancel fails after every listener ran")
+
+    monkeypatch.setattr(hooks, "_task_listeners", [*hooks._task_listeners, fail_after_the_others])
+    admin = member(organization, Role.ADMIN)
+
+    with pytest.raises(RuntimeError):
+        act(in_review, "cancel", admin, CANCEL)
+
+    assert seen_inside == [Inspection.Status.WITHDRAWN]  # withdrawn inside the cancel
+    inspection = Inspection.objects.get(task=in_review)  # and undone with it
+    assert (inspection.status, inspection.version, inspection.decided_at) == ("open", 1, None)
+    assert status(in_review) == Task.Status.IN_REVIEW
+    assert emitted(events.INSPECTION_WITHDRAWN) == []
+
+
+def test_only_leaving_review_undecided_withdraws_an_inspection(
+    organization, in_review, performer, inspector
+):
+    admin = member(organization, Role.ADMIN)
+    act(in_review, "assign", admin, {"assign_to": performer.user_id})  # stays in review
+    assert Inspection.objects.get(task=in_review).status == Inspection.Status.OPEN
+
+    reject(in_review, inspector)
+    act(in_review, "cancel", admin, CANCEL)  # from rework: the rejection stands
+
+    assert status(in_review) == Task.Status.CANCELLED
+    assert Inspection.objects.get(task=in_review).status == Inspection.Status.REJECTED
+    assert emitted(events.INSPECTION_WITHDRAWN) == []
+
+
+def test_inspectors_hear_that_work_waiting_for_them_was_withdrawn(
+    organization, in_review, inspector, recording
+):
+    another = member(organization, Role.QC_INSPECTOR)
+    admin = member(organization, Role.ADMIN)
+    act(in_review, "cancel", admin, CANCEL)
+    drain()
+
+    told = Notification.objects.filter(event_type=events.INSPECTION_WITHDRAWN)
+    assert sorted(told.values_list("recipient_id", flat=True)) == sorted(
+        [inspector.user_id, another.user_id]
+    )
+    assert told.first().title == "Sew (attempt 1) no longer needs inspection"
+    assert told.first().body == f"Withdrawn: {admin} did cancel ({CANCEL['reason']})."

@@ -9,7 +9,8 @@ class InspectionFilter(django_filters.FilterSet):
     task = IdFilter(field_name="task_id", help_text="A task id.")
     status = django_filters.MultipleChoiceFilter(choices=Inspection.Status.choices)
     open = StrictBooleanFilter(
-        method="filter_open", help_text="true: only open inspections; false: only decided ones."
+        method="filter_open",
+        help_text="true: only open inspections; false: only closed ones (decided or withdrawn).",
     )
     verdict = django_filters.ChoiceFilter(
         field_name="automatic_verdict",

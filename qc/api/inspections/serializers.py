@@ -158,7 +158,8 @@ def _identity(inspection: Inspection, role: str) -> dict | None:
 
 
 class InspectionOut(serializers.Serializer):
-    """The inspection of one attempt of a task; decided only by the task's QC actions."""
+    """The inspection of one attempt of a task; decided only by the task's QC actions, withdrawn
+    when the task leaves review otherwise (cancelled)."""
 
     id = serializers.IntegerField()
     task = serializers.IntegerField(source="task_id")
@@ -188,7 +189,9 @@ class InspectionOut(serializers.Serializer):
     defects = DefectOut(many=True)
     evidence = EvidenceOut(many=True)
     opened_at = serializers.DateTimeField()
-    decided_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was decided or withdrawn; null while open."
+    )
     updated_at = serializers.DateTimeField()
 
     @extend_schema_field(FailureOut(many=True))
