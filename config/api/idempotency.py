@@ -2,7 +2,9 @@
 
 A retry with the same key and request replays the stored response (`Idempotent-Replayed:
 true`); the same key with another request is 422; a concurrent duplicate waits and replays,
-or gets 409 if the first does not finish in time (docs/adr/0009-idempotency.md).
+or gets 409 if the first does not finish in time (docs/adr/0009-idempotency.md). A multipart
+upload is compared by its fields and its files' digests, and a file it stored is removed when
+the transaction rolls back.
 """
 
 import functools
@@ -10,12 +12,15 @@ import re
 from importlib import import_module
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.datastructures import MultiValueDict
 from rest_framework.response import Response
 
 from config.api import problem_types as types
 from config.api.problems import ApplicationError
 from config.transactions import all_or_nothing
+from config.uploads import files_kept_only_if_committed, sha256_of
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -87,8 +92,11 @@ def idempotent(action):
         if not _VALID_KEY.match(key):
             raise InvalidIdempotencyKey("Idempotency-Key must be 1-255 visible ASCII characters.")
         idempotency = _store()
-        fingerprint = idempotency.fingerprint(request.method, request.path, request.data)
-        with all_or_nothing():  # the action's errors all escape: its use case needs no savepoint
+        body = fingerprinted_body(request.data)
+        fingerprint = idempotency.fingerprint(request.method, request.path, body)
+        # The action's errors all escape: its use case needs no savepoint. The files it stores
+        # are decided at this transaction's end, the one that commits them with the record.
+        with files_kept_only_if_committed(), all_or_nothing():
             try:
                 claim = idempotency.claim_key(
                     client_key=idempotency.ClientKey(
@@ -119,6 +127,25 @@ def idempotent(action):
 
     wrapper.idempotent = True  # read by the schema generator to document the header
     return wrapper
+
+
+def fingerprinted_body(data):
+    """The body as the fingerprint compares it: JSON as sent; a multipart form by its fields
+    and, for each file, its name, content type and SHA-256 (read in chunks)."""
+    if not isinstance(data, MultiValueDict):
+        return data
+    form = {name: [_form_part(value) for value in data.getlist(name)] for name in data}
+    return {"multipart/form-data": form}
+
+
+def _form_part(value):
+    if isinstance(value, UploadedFile):
+        return {
+            "file_name": value.name,
+            "content_type": value.content_type,
+            "sha256": sha256_of(value),
+        }
+    return value
 
 
 def _replay(claim, fingerprint: str) -> Response:

@@ -206,6 +206,7 @@ class TicketViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericViewSet
         responses={201: AttachmentOut, 415: Problem},
     )
     @attachments.mapping.post
+    @idempotent
     def add_attachment(self, request: Request, key: str) -> Response:
         upload = parse(AttachmentIn, request.data)["file"]
         attachment = attachments.add_attachment(

@@ -3,11 +3,12 @@ from django.core.files.uploadedfile import UploadedFile
 import outbox
 from config.principal import Principal
 from config.transactions import use_case
-from config.uploads import check_upload, sha256_of
+from config.uploads import check_upload, files_kept_only_if_committed, sha256_of, store_upload
 from helpdesk import events
 from helpdesk.models import Attachment, Ticket, TicketEvent
 
 
+@files_kept_only_if_committed()
 @use_case
 def add_attachment(*, ticket_id: int, actor: Principal, upload: UploadedFile) -> Attachment:
     """Store a file on the ticket (privately) and record it in the ticket's history."""
@@ -22,7 +23,7 @@ def add_attachment(*, ticket_id: int, actor: Principal, upload: UploadedFile) ->
         uploaded_by_id=actor.user_id,
         uploaded_by_label=str(actor),
     )
-    attachment.file.save(upload.name, upload, save=False)
+    store_upload(attachment.file, upload)
     attachment.save()
     ticket.version += 1
     ticket.save(update_fields=["version", "updated_at"])

@@ -15,7 +15,7 @@ import outbox
 from config.api.conditional import ensure_version
 from config.principal import Principal
 from config.transactions import use_case
-from config.uploads import check_upload, sha256_of
+from config.uploads import check_upload, files_kept_only_if_committed, sha256_of, store_upload
 from qc import events, policy, verdicts
 from qc.exceptions import (
     ChecklistUnavailable,
@@ -242,6 +242,7 @@ def record_readings(
     return inspection
 
 
+@files_kept_only_if_committed()
 @use_case
 def add_evidence(
     *, inspection_id: int, actor: Principal, item_key: str, upload: UploadedFile
@@ -265,7 +266,7 @@ def add_evidence(
         sha256=sha256_of(upload),
         uploaded_by_label=str(actor),
     )
-    evidence.file.save(upload.name, upload, save=False)
+    store_upload(evidence.file, upload)
     evidence.save()
     _record_evidence_reading(inspection, item, evidence, actor)
     inspection.automatic_verdict = automatic_verdict(inspection, recording.failures())

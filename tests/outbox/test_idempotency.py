@@ -1,4 +1,5 @@
-"""Idempotency-Key through HTTP, on a real creating endpoint (POST /api/v1/api-keys)."""
+"""Idempotency-Key through HTTP, on a real creating endpoint (POST /api/v1/api-keys); uploads,
+compared by their files' digests, in tests/helpdesk/test_attachments.py and tests/qc."""
 
 import threading
 import time
@@ -8,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.api_keys import split_key
@@ -176,3 +178,18 @@ def test_a_duplicate_waits_for_the_first_at_most_the_configured_time_then_gets_4
     assert response.json()["type"].endswith("/idempotency-key-in-flight")
     assert 0.5 <= waited < 5
     assert created_keys() == 0
+
+
+def test_uploads_document_the_key_as_the_json_creates_do():
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+
+    def key_and_replay(path: str) -> tuple:
+        operation = schema["paths"][path]["post"]
+        [key] = [p for p in operation["parameters"] if p["name"] == "Idempotency-Key"]
+        created = operation["responses"]["201"]["headers"]["Idempotent-Replayed"]
+        return key, created, {"400", "409", "422"} <= set(operation["responses"])
+
+    ticket_create = key_and_replay("/api/v1/tickets")
+    assert key_and_replay("/api/v1/tickets/{key}/attachments") == ticket_create
+    assert key_and_replay("/api/v1/inspections/{id}/evidence") == ticket_create
+    assert not ticket_create[0].get("required", False)  # optional on every create

@@ -3,7 +3,9 @@ withdrawn inspections closed to both, and another organization's inspections as 
 endpoint."""
 
 import hashlib
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -15,6 +17,7 @@ from config.roles import Role
 from qc.models import Evidence, Inspection, InspectionEvent, Reading
 from qc.services.inspections import add_evidence
 from tests.accounts.factories import OrganizationFactory
+from tests.helpdesk.test_attachments import inserts_lose_a_race, stored_files
 from tests.problems import assert_problem
 from tests.qc.factories import (
     PASSING_READINGS,
@@ -50,10 +53,12 @@ def put_readings(client, inspection, readings, if_match='"1"'):
     )
 
 
-def upload(client, inspection, item="label-photo", content=PHOTO, content_type="image/jpeg"):
+def upload(
+    client, inspection, item="label-photo", content=PHOTO, content_type="image/jpeg", **headers
+):
     file = SimpleUploadedFile("label.jpg", content, content_type=content_type)
     return client.post(
-        url(inspection, "/evidence"), {"item": item, "file": file}, format="multipart"
+        url(inspection, "/evidence"), {"item": item, "file": file}, format="multipart", **headers
     )
 
 
@@ -322,6 +327,60 @@ def test_evidence_for_an_item_that_takes_none_or_a_refused_type_is_refused(
     assert assert_problem(not_evidence, 422, "validation-error")["errors"][0]["pointer"] == "/item"
     assert_problem(refused_type, 415, "attachment-type-refused")
     assert not Evidence.objects.exists()
+
+
+def test_a_retried_evidence_upload_replays_and_stores_the_file_once(
+    inspector_api, inspection, settings
+):
+    key = str(uuid.uuid4())
+
+    first = upload(inspector_api, inspection, HTTP_IDEMPOTENCY_KEY=key)
+    retry = upload(inspector_api, inspection, HTTP_IDEMPOTENCY_KEY=key)
+
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert Evidence.objects.count() == 1
+    assert len(stored_files(settings)) == 1
+    inspection.refresh_from_db()
+    assert inspection.version == 2
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [{"content": PHOTO + b"!"}, {"item": "seams"}],
+    ids=["another file", "another item"],
+)
+def test_the_same_key_with_other_evidence_is_422_and_stores_nothing(
+    inspector_api, inspection, settings, changed
+):
+    key = str(uuid.uuid4())
+    upload(inspector_api, inspection, HTTP_IDEMPOTENCY_KEY=key)
+
+    response = upload(inspector_api, inspection, **changed, HTTP_IDEMPOTENCY_KEY=key)
+
+    assert_problem(response, 422, "idempotency-key-reused")
+    assert Evidence.objects.count() == 1
+    assert len(stored_files(settings)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("key", [False, True], ids=["without key", "with key"])
+def test_evidence_whose_transaction_rolls_back_leaves_no_file(
+    inspector_api, inspection, settings, key
+):
+    headers = {"HTTP_IDEMPOTENCY_KEY": str(uuid.uuid4())} if key else {}
+    inspector_api.raise_request_exception = False
+
+    with inserts_lose_a_race("qc_evidence"):
+        lost = upload(inspector_api, inspection, **headers)
+    kept = upload(inspector_api, inspection, **headers)
+
+    assert_problem(lost, 503, "transaction-conflict")
+    assert kept.status_code == 201
+    [evidence] = Evidence.objects.all()
+    assert stored_files(settings) == [Path(evidence.file.path)]
 
 
 # --- tenancy ---

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from config.api.conditional import if_match, versioned_response
 from config.api.detail import DetailLookup
+from config.api.idempotency import idempotent
 from config.api.parsing import parse
 from config.api.permissions import IsOrganizationMember
 from config.api.schema import IF_MATCH, IF_NONE_MATCH, Problem, response_headers
@@ -88,9 +89,19 @@ class InspectionViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericVie
         description="Attach a file (multipart/form-data) for an evidence item of an open "
         "inspection; the item then passes. Download it from `download_url`.",
         request={"multipart/form-data": EvidenceIn},
-        responses={201: EvidenceOut, 403: INSPECTING_REFUSED, 409: CLOSED, 415: Problem},
+        responses={
+            201: EvidenceOut,
+            403: INSPECTING_REFUSED,
+            409: OpenApiResponse(
+                Problem,
+                description="`inspection-closed`: it is already decided; or a request with the "
+                "same Idempotency-Key is still running.",
+            ),
+            415: Problem,
+        },
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    @idempotent
     def evidence(self, request: Request, pk: str) -> Response:
         command = parse(EvidenceIn, request.data)
         evidence = inspection_service.add_evidence(
