@@ -27,6 +27,14 @@ class DetailLookup:
         self.check_object_permissions(self.request, instance)
         return instance
 
+    def object_pk(self):
+        """The object's pk, 404 when the caller cannot see it: an action needs no more before
+        its use case locks the row (the representation's joins were a fifth of a task action)."""
+        if self._judges_objects():
+            return self.get_object().pk
+        pks = self.get_queryset().filter(**self._lookup()).values_list("pk", flat=True)
+        return get_object_or_404(pks)
+
     def current_version(self) -> int:
         """The object's version, read alone (404 when the caller cannot see the object)."""
         versions = self.get_queryset().filter(**self._lookup()).values_list("version", flat=True)

@@ -155,16 +155,15 @@ class TicketViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericViewSet
     @response_headers({200: ("ETag", "Idempotent-Replayed")})
     @action(detail=True, methods=["get", "post"], url_path="actions")
     def actions(self, request: Request, key: str) -> Response:
-        ticket = self.get_object()
         if request.method == "GET":
-            return Response(allowed_now(ACTION_FORMS, ticket, request.auth))
+            return Response(allowed_now(ACTION_FORMS, self.get_object(), request.auth))
+        ticket_id = self.object_pk()
         result = act_on(
             request,
             ACTION_FORMS,
-            functools.partial(tickets.apply_ticket_action, ticket_id=ticket.pk),
+            functools.partial(tickets.apply_ticket_action, ticket_id=ticket_id),
         )
-        fresh = selectors.list_tickets_for(ticket.organization_id).get(pk=ticket.pk)
-        return with_etag(fresh, **replay_headers(result))
+        return with_etag(self.get_queryset().get(pk=ticket_id), **replay_headers(result))
 
     @extend_schema(
         methods=["GET"], summary="List a ticket's comments", responses={200: page_of(CommentOut)}

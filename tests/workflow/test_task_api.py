@@ -422,6 +422,21 @@ def test_a_page_of_fifty_tasks_costs_a_fixed_number_of_queries(
     assert sum(1 for task in results if task["blocked_by"]) == 49
 
 
+def test_an_action_checks_the_task_is_visible_in_one_narrow_query_before_its_use_case(
+    admin, tasks, django_assert_num_queries
+):
+    admin.get("/api/v1/me")
+    version = current_version(tasks["cut"])
+
+    # The visibility check, the use case (savepoint, lock, blockers, guard, update, event,
+    # outbox, release) and the answer's two reads; the representation is not read beforehand.
+    with django_assert_num_queries(11):
+        response = post_action(admin, tasks["cut"], "start", expected_version=version)
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "in_progress"
+
+
 def test_showing_a_task_costs_two_queries(admin, tasks, django_assert_max_num_queries):
     admin.get("/api/v1/me")
 

@@ -91,15 +91,15 @@ class TaskViewSet(DetailLookup, mixins.ListModelMixin, viewsets.GenericViewSet):
     @response_headers({200: ("ETag", "Idempotent-Replayed")})
     @action(detail=True, methods=["get", "post"], url_path="actions")
     def actions(self, request: Request, pk: str) -> Response:
-        task = self.get_object()
         if request.method == "GET":
-            return Response(allowed_now(ACTION_FORMS, task, request.auth))
+            return Response(allowed_now(ACTION_FORMS, self.get_object(), request.auth))
+        task_id = self.object_pk()
         result = act_on(
             request,
             ACTION_FORMS,
-            functools.partial(task_service.apply_task_action, task_id=task.pk),
+            functools.partial(task_service.apply_task_action, task_id=task_id),
         )
-        return with_etag(self.get_queryset().get(pk=task.pk), **replay_headers(result))
+        return with_etag(self.get_queryset().get(pk=task_id), **replay_headers(result))
 
     @extend_schema(
         summary="The task's history",
