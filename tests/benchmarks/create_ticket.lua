@@ -21,6 +21,8 @@ function request()
 end
 
 function done(summary, latency, requests)
-  io.write(string.format("RESULT %d %d %.0f %.0f %d\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99), summary.errors.status))
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %.0f %.0f %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
 end

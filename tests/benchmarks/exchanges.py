@@ -1,8 +1,9 @@
 """Requests of one kind, one after another, each built from the answer to the one before.
 
 A kind is a GET as it is, a creation with a fresh Idempotency-Key each time, a conditional GET
-sending the ETag it was last given, or an action pending and opening one ticket in turn from
-the version the previous answer carried (as load.lua does under wrk).
+sending the ETag it was last given, an action pending and opening one ticket in turn, or one
+assigning and unassigning one task in turn, each from the version the previous answer carried
+(as load.lua does under wrk).
 """
 
 import io
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 PEND = {"action": "pend", "payload": {"reason": "Waiting for the customer"}}
 OPEN = {"action": "open"}
+UNASSIGN = {"action": "unassign"}
 NEW_TICKET = {
     "subject": "Load test",
     "requester": {"email": "load@example.com"},
@@ -25,9 +27,12 @@ class Kind:
     method: str
     path: str
     headers: dict = field(default_factory=dict)
-    flow: str = "plain"  # plain | create | conditional | act
-    version: int = 0  # act: the ticket's version and status when the kind starts
+    flow: str = "plain"  # plain | create | conditional | act | assign
+    # act, assign: the aggregate's version and state when the kind starts (a ticket's status;
+    # a task's "assigned" or "unassigned"), and whom assign gives the task to
+    version: int = 0
     status: str = ""
+    assignee: int = 0
     sent: int = 0
     etag: str = ""
 
@@ -43,6 +48,10 @@ class Kind:
             headers["If-None-Match"] = self.etag
         elif self.flow == "act":
             body = {**(PEND if self.status == "open" else OPEN), "expected_version": self.version}
+        elif self.flow == "assign":
+            assign = {"action": "assign", "payload": {"assign_to": self.assignee}}
+            toggled = UNASSIGN if self.status == "assigned" else assign
+            body = {**toggled, "expected_version": self.version}
         return self.path, headers, json.dumps(body).encode() if body is not None else b""
 
     def answered(self, status: int, headers: dict, body: bytes) -> None:
@@ -55,6 +64,9 @@ class Kind:
         elif self.flow == "act":
             answer = json.loads(body)
             self.version, self.status = answer["version"], answer["status"]
+        elif self.flow == "assign":
+            self.version = json.loads(body)["version"]
+            self.status = "unassigned" if self.status == "assigned" else "assigned"
 
 
 def wsgi_call(application, method: str, path: str, headers: dict, body: bytes):

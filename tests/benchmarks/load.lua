@@ -4,9 +4,17 @@
 --   act <run> <path with {key}> <KEY:VERSION:STATUS,...>
 --                                            pend and open in turn, one ticket per thread, with
 --                                            the version the previous answer carried
--- Run `act` with as many threads as connections (-t8 -c8), so a thread has one request in flight.
+--   assign <run> <path with {key}> <ID:VERSION:STATE:ASSIGNEE,...>
+--                                            assign (to ASSIGNEE, no window) and unassign in
+--                                            turn, one task per thread; STATE is assigned or
+--                                            unassigned, the version as for `act`
+-- Run `act` and `assign` with as many threads as connections (-t8 -c8), so a thread has one
+-- request in flight.
 local mode, run, counter, index = "get", "", 0, 0
-local path, key, version, status
+local path, key, version, status, assignee
+
+-- Per acting mode: the state in which the first body is sent; a 200 moves to the other state.
+local TOGGLED = {act = {"open", "pending"}, assign = {"assigned", "unassigned"}}
 
 local threads = 0
 function setup(thread)
@@ -20,7 +28,8 @@ local function on_answer(code, headers, body)
     version = tonumber(seen)
   end
   if code == 200 then
-    status = (status == "open") and "pending" or "open"
+    local on, off = TOGGLED[mode][1], TOGGLED[mode][2]
+    status = (status == on) and off or on
   end
 end
 
@@ -29,12 +38,12 @@ function init(args)
   if mode ~= "get" then
     wrk.headers["Content-Type"] = "application/json"
   end
-  if mode == "act" then
+  if TOGGLED[mode] then
     local n = 0
     for item in string.gmatch(args[4], "[^,]+") do
       n = n + 1
       if n == index then
-        key, version, status = item:match("([^:]+):(%d+):(%a+)")
+        key, version, status, assignee = item:match("([^:]+):(%d+):(%a+):?(%d*)")
         version = tonumber(version)
       end
     end
@@ -45,7 +54,19 @@ end
 
 local PEND = '{"action": "pend", "payload": {"reason": "Waiting for the customer"}, "expected_version": %d}'
 local OPEN = '{"action": "open", "expected_version": %d}'
+local UNASSIGN = '{"action": "unassign", "expected_version": %d}'
+local ASSIGN = '{"action": "assign", "payload": {"assign_to": %s}, "expected_version": %d}'
 local TICKET = '{"subject": "Load test", "requester": {"email": "load@example.com"}, "priority": "normal"}'
+
+local function action_body()
+  if mode == "assign" then
+    if status == "assigned" then
+      return string.format(UNASSIGN, version)
+    end
+    return string.format(ASSIGN, assignee, version)
+  end
+  return string.format(status == "open" and PEND or OPEN, version)
+end
 
 function request()
   if mode == "create" then
@@ -53,9 +74,8 @@ function request()
     -- wrk.format's headers argument would replace wrk.headers, so set the key on them instead
     wrk.headers["Idempotency-Key"] = run .. "-" .. index .. "-" .. counter
     return wrk.format("POST", nil, nil, TICKET)
-  elseif mode == "act" then
-    local body = string.format(status == "open" and PEND or OPEN, version)
-    return wrk.format("POST", path, nil, body)
+  elseif TOGGLED[mode] then
+    return wrk.format("POST", path, nil, action_body())
   end
   return wrk.format()
 end

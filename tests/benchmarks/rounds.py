@@ -48,9 +48,19 @@ def latency_summary(runs: list[dict]) -> dict:
 WRK_SCRIPT = Path(__file__).with_name("load.lua")
 
 
-def wrk_round(url: str, *args: str, headers: dict[str, str], seconds: float) -> dict:
-    """Run wrk with load.lua (8 connections, one per thread) for `seconds`; what it counted."""
-    command = [shutil.which("wrk"), "-t8", "-c8", f"-d{seconds}s", "-s", str(WRK_SCRIPT)]
+def wrk_round(
+    url: str,
+    *args: str,
+    headers: dict[str, str],
+    seconds: float,
+    script: Path = WRK_SCRIPT,
+    threads: int = 8,
+) -> dict:
+    """Run wrk with a script of ours at 8 connections for `seconds`; what it counted.
+
+    load.lua runs one connection per thread; every script prints the same RESULT line.
+    """
+    command = [shutil.which("wrk"), f"-t{threads}", "-c8", f"-d{seconds}s", "-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     result = subprocess.run(

@@ -10,4 +10,8 @@ urlpatterns = [
         "plain/orgs/<int:organization_id>/tickets/<str:key>/actions",
         views.TicketActions.as_view(),
     ),
+    path(
+        "plain/orgs/<int:organization_id>/tasks/<int:task_id>/actions",
+        views.TaskActions.as_view(),
+    ),
 ]

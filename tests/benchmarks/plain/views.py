@@ -1,4 +1,5 @@
-"""Ticket endpoints as a plain DRF app would write them, with the SQL statements the API runs.
+"""Ticket endpoints as a plain DRF app would write them, with the SQL statements the API runs,
+and the task action with the statements any task action must run.
 
 No authentication (the organization is in the path), no invariants beyond what the statements
 themselves do, a flat ModelSerializer, the framework's own JSON parser and renderer.
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 
 from helpdesk.models import Contact, Ticket, TicketEvent
 from outbox.models import IdempotencyRecord, OutboxMessage
+from workflow.models import Task, TaskEvent
 
 # The transitions the load alternates, and the timestamp each one sets.
 TRANSITIONS = {"open": ("open", "opened_at"), "pend": ("pending", "sla_paused_at")}
@@ -239,6 +241,104 @@ class TicketActions(APIView):
             )
         data = {**TicketRow(ticket).data, "status": target, "version": version}
         return Response(data, headers={"ETag": f'"{version}"'})
+
+
+class TaskRow(serializers.ModelSerializer):
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "deliverable_id",
+            "node_key",
+            "title",
+            "description",
+            "kind",
+            "other_kind_label",
+            "work_kind",
+            "priority",
+            "is_milestone",
+            "requires_qc",
+            "default_role",
+            "planned_duration",
+            "status",
+            "version",
+            "assigned_to_id",
+            "assigned_at",
+            "attempt",
+            "planned_start",
+            "planned_finish",
+            "actual_start",
+            "actual_finish",
+            "stale",
+            "created_at",
+            "updated_at",
+        ]
+
+
+def task_snapshot(task: Task) -> dict:
+    """The task as the product's task events carry it (workflow.events.task_snapshot)."""
+    return {
+        "id": task.pk,
+        "deliverable_id": task.deliverable_id,
+        "node_key": task.node_key,
+        "title": task.title,
+        "status": task.status,
+        "assigned_to_id": task.assigned_to_id,
+        "attempt": task.attempt,
+        "stale": task.stale,
+        "version": task.version,
+    }
+
+
+class TaskActions(APIView):
+    """Lock, check the version, (un)assign, write the event and the outbox message.
+
+    assign (to `payload.assign_to`, no window) and unassign only: no allocation, no check that
+    the assignee is a member.
+    """
+
+    def post(self, request, organization_id: int, task_id: int) -> Response:
+        action, expected = request.data["action"], int(request.data["expected_version"])
+        payload = request.data.get("payload", {})
+        assignee, now = payload.get("assign_to"), timezone.now()  # unassign: nobody
+        with transaction.atomic():
+            task = get_object_or_404(
+                Task.objects.select_for_update(), organization_id=organization_id, pk=task_id
+            )
+            if task.version != expected:
+                return Response({"current_version": task.version}, status=409)
+            previous = task.assigned_to_id
+            changes = {
+                "assigned_to_id": assignee,
+                "assigned_at": now if assignee else None,
+                "version": task.version + 1,
+                "updated_at": now,
+            }
+            Task.objects.filter(pk=task.pk).update(**changes)
+            for name, value in changes.items():
+                setattr(task, name, value)
+            TaskEvent.objects.create(
+                task=task,
+                actor_label="plain",
+                action=action,
+                from_status=task.status,
+                to_status=task.status,
+                payload=payload,
+                version_after=task.version,
+                expected_version=expected,
+            )
+            OutboxMessage.objects.create(
+                organization_id=organization_id,
+                event_type="task.assigned",
+                aggregate_type="task",
+                aggregate_id=str(task.pk),
+                payload={
+                    "task": task_snapshot(task),
+                    "actor": "plain",
+                    "previous_assignee_id": previous,
+                },
+            )
+        return Response(TaskRow(task).data, headers={"ETag": f'"{task.version}"'})
 
 
 def health(request) -> HttpResponse:
