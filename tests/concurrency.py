@@ -1,4 +1,5 @@
 import threading
+from contextlib import contextmanager
 
 from django.db import connection
 
@@ -28,3 +29,22 @@ def run_concurrently(task, times: int) -> list:
     if errors:
         raise errors[0]
     return results
+
+
+@contextmanager
+def inserts_lose_a_race(table: str):
+    """Inserting into `table` fails as a deadlock's loser does: here, after the file is stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION lose_a_race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'lost a race' USING ERRCODE = '40P01'; END $$"
+        )
+        cursor.execute(
+            f"CREATE TRIGGER lose_a_race BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION lose_a_race()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:  # a transactional test commits what it creates
+            cursor.execute("DROP FUNCTION lose_a_race() CASCADE")

@@ -19,8 +19,7 @@ from tests.accounts.admin_sessions import staff_member
 from tests.accounts.factories import MembershipFactory
 from tests.browser.pages import console_errors, save_screenshot, shown, sign_in
 from tests.workflow.acting import act, finish, principal, tasks_of
-from tests.workflow.factories import deliverable_with_tasks, rewrite_task, template_version
-from tests.workflow.test_allocation_admin import on_day
+from tests.workflow.factories import deliverable_with_tasks, on_day, rewrite_task, template_version
 from workflow.models import Task, TaskDependency
 from workflow.selectors import dashboard as selectors
 from workflow.selectors.projects import list_deliverables_for, task_count_field

@@ -1,19 +1,18 @@
 import hashlib
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from rest_framework.test import APIClient
 
 from config.api.text import validate_name
 from helpdesk.models import Attachment
 from tests.accounts.factories import OrganizationFactory
-from tests.concurrency import run_concurrently
+from tests.concurrency import inserts_lose_a_race, run_concurrently
 from tests.helpdesk.factories import TicketFactory
 from tests.problems import assert_problem
+from tests.uploads import stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -35,29 +34,6 @@ def upload(
     return api.post(
         f"/api/v1/tickets/{ticket.key}/attachments", {"file": file}, format="multipart", **headers
     )
-
-
-def stored_files(settings) -> list[Path]:
-    return [path for path in Path(settings.PRIVATE_MEDIA_ROOT).rglob("*") if path.is_file()]
-
-
-@contextmanager
-def inserts_lose_a_race(table: str):
-    """Inserting into `table` fails as a deadlock's loser does: here, after the file is stored."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE FUNCTION lose_a_race() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "RAISE EXCEPTION 'lost a race' USING ERRCODE = '40P01'; END $$"
-        )
-        cursor.execute(
-            f"CREATE TRIGGER lose_a_race BEFORE INSERT ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION lose_a_race()"
-        )
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:  # a transactional test commits what it creates
-            cursor.execute("DROP FUNCTION lose_a_race() CASCADE")
 
 
 def test_attachment_is_stored_privately_and_downloaded_through_the_api(

@@ -17,7 +17,7 @@ from config.roles import Role
 from qc.models import Evidence, Inspection, InspectionEvent, Reading
 from qc.services.inspections import add_evidence
 from tests.accounts.factories import OrganizationFactory
-from tests.helpdesk.test_attachments import inserts_lose_a_race, stored_files
+from tests.concurrency import inserts_lose_a_race
 from tests.problems import assert_problem
 from tests.qc.factories import (
     PASSING_READINGS,
@@ -25,6 +25,7 @@ from tests.qc.factories import (
     open_inspection_row,
     qc_deliverable,
 )
+from tests.uploads import stored_files
 from tests.workflow.acting import act, finish, member, submitted_by, tasks_of
 
 pytestmark = pytest.mark.django_db

@@ -5,10 +5,11 @@ database refuses to change a published graph); use the services where the behavi
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import factory
 from django.db.models import F
+from django.utils import timezone
 
 from config.roles import Role
 from tests.accounts.factories import MembershipFactory, OrganizationFactory
@@ -161,3 +162,13 @@ def rewrite_task(task: Task, **columns) -> Task:
     task.refresh_from_db()
     TaskEvent.record(task, action="test_setup", actor=None, from_status=from_status)
     return task
+
+
+def on_day(offset: int, start_hour: int = 9, end_hour: int = 17) -> dict:
+    """A window on the day `offset` days from today, in the site's time zone."""
+    day = timezone.localdate() + timedelta(days=offset)
+    start = timezone.make_aware(datetime.combine(day, time(start_hour)))
+    return {
+        "start": start.isoformat(),
+        "end": (start + timedelta(hours=end_hour - start_hour)).isoformat(),
+    }

@@ -1,7 +1,7 @@
 """The admin's workload and allocation calendar pages: what staff see, and only their own."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.accounts.admin_sessions import signed_in_admin, staff_member
 from tests.accounts.factories import OrganizationFactory
 from tests.workflow.acting import act, assign, principal
-from tests.workflow.factories import independent_tasks, rewrite_task, worker
+from tests.workflow.factories import independent_tasks, on_day, rewrite_task, worker
 
 pytestmark = pytest.mark.django_db
 
@@ -29,16 +29,6 @@ def staff_client(organization):
 @pytest.fixture
 def lead(organization):
     return principal(organization)
-
-
-def on_day(offset: int, start_hour: int = 9, end_hour: int = 17) -> dict:
-    """A window on the day `offset` days from today, in the site's time zone."""
-    day = timezone.localdate() + timedelta(days=offset)
-    start = timezone.make_aware(datetime.combine(day, time(start_hour)))
-    return {
-        "start": start.isoformat(),
-        "end": (start + timedelta(hours=end_hour - start_hour)).isoformat(),
-    }
 
 
 def calendar_cells(page: str, user) -> list[str]:
