@@ -55,12 +55,10 @@ def describe_principal(principal: Principal) -> dict:
     }
 
 
-def capacity_of(organization_id: int, user_id) -> int:
-    """How many tasks the current member can hold at one moment (0: not a member)."""
-    capacity = (
-        current_memberships()
-        .filter(organization_id=organization_id, user_id=user_id)
-        .values_list("capacity", flat=True)
-        .first()
-    )
-    return capacity or 0
+def capacity_of(organization_id: int, user_id, roles=None) -> int:
+    """How many tasks the current member can hold at one moment; 0 when the user is not a
+    current member (with one of `roles`, when given). Capacity is at least 1 for a member."""
+    members = current_memberships().filter(organization_id=organization_id, user_id=user_id)
+    if roles is not None:
+        members = members.filter(role__in=roles)
+    return members.values_list("capacity", flat=True).first() or 0

@@ -437,6 +437,25 @@ def test_an_action_checks_the_task_is_visible_in_one_narrow_query_before_its_use
     assert response.json()["status"] == "in_progress"
 
 
+def test_assigning_reads_the_assignees_membership_once(
+    admin, organization, tasks, django_assert_num_queries
+):
+    agent = MembershipFactory(organization=organization, role=Role.AGENT).user
+    admin.get("/api/v1/me")
+    version = current_version(tasks["cut"])
+
+    # The visibility check, the use case (savepoint, lock; the assignee's role and capacity in
+    # one read; the release of any earlier allocation, the overlapping ones, the new one's
+    # insert in its own savepoint; update, event, outbox; release) and the answer's two reads.
+    with django_assert_num_queries(15):
+        response = post_action(
+            admin, tasks["cut"], "assign", {"assign_to": agent.pk}, expected_version=version
+        )
+
+    assert response.status_code == 200
+    assert response.json()["assigned_to"]["id"] == agent.pk
+
+
 def test_showing_a_task_costs_two_queries(admin, tasks, django_assert_max_num_queries):
     admin.get("/api/v1/me")
 

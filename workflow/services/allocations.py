@@ -11,7 +11,6 @@ from datetime import datetime
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils.dateparse import parse_datetime
 
-from accounts.selectors import capacity_of
 from config.principal import Principal
 from workflow.exceptions import AllocationConflict
 from workflow.models import Allocation, Task
@@ -74,11 +73,11 @@ def _conflict(task: Task, user_id: int, capacity: int, clashes) -> AllocationCon
 
 
 def allocate(
-    task: Task, *, user_id: int, window: Window, actor: Principal, at: datetime
+    task: Task, *, user_id: int, capacity: int, window: Window, actor: Principal, at: datetime
 ) -> Allocation:
-    """Move the task's allocation to the member, in a free capacity slot over the window."""
+    """Move the task's allocation to the member (of `capacity`, as accounts.selectors.capacity_of
+    reads it), in a free capacity slot over the window."""
     release(task, at)
-    capacity = capacity_of(task.organization_id, user_id)
     # Each lost race means another allocation took a slot or two inserts met; a few per slot is
     # plenty, and the loop ends at once when the member has no slot left.
     for _ in range(4 * capacity + 4):

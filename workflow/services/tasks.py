@@ -6,7 +6,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 import outbox
-from accounts.selectors import holds_role
+from accounts.selectors import capacity_of
 from config.actions import ActionRequest, ActionResult, AggregateActions
 from config.principal import Principal
 from config.request_context import request_id_var
@@ -46,8 +46,11 @@ def blockers_of(task: Task) -> list[dict]:
     ]
 
 
-def _validated_assignee(task: Task, user_id) -> int:
-    if not holds_role(task.organization_id, user_id, policy.ASSIGNABLE):
+def _assignee_capacity(task: Task, user_id) -> int:
+    """The assignee's capacity, read with their role in one query; refused unless they may
+    be assigned here."""
+    capacity = capacity_of(task.organization_id, user_id, roles=policy.ASSIGNABLE)
+    if not capacity:
         detail = "assign_to must be the user id of an active agent, admin or QC inspector here."
         raise InvalidAssignee(
             detail,
@@ -55,7 +58,7 @@ def _validated_assignee(task: Task, user_id) -> int:
                 {"pointer": "/payload/assign_to", "detail": detail, "code": "invalid_assignee"}
             ],
         )
-    return user_id
+    return capacity
 
 
 class TaskActions(AggregateActions):
@@ -82,11 +85,17 @@ class TaskActions(AggregateActions):
         done = {"previous_assignee": task.assigned_to_id}
         now = timezone.now()
         if request.action == "assign":
-            task.assigned_to_id = _validated_assignee(task, request.payload["assign_to"])
-            task.assigned_at = now
+            assignee = request.payload["assign_to"]
+            capacity = _assignee_capacity(task, assignee)
+            task.assigned_to_id, task.assigned_at = assignee, now
             window = allocations.Window.from_payload(request.payload.get("window"))
             allocations.allocate(
-                task, user_id=task.assigned_to_id, window=window, actor=request.actor, at=now
+                task,
+                user_id=assignee,
+                capacity=capacity,
+                window=window,
+                actor=request.actor,
+                at=now,
             )
         elif request.action == "unassign":
             task.assigned_to_id = task.assigned_at = None
