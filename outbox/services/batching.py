@@ -131,16 +131,16 @@ def work_in_waves(runs: list[list], lease: Lease, stop_at: float | None, send_wa
     """
     queues = [deque(run) for run in runs if run]
     tried = 0
-    while queues:
-        if not lease.allows_another_item(stop_at):
-            give_back([row for queue in queues for row in queue])
-            break
-        wave = [queue.popleft() for queue in queues]
-        went = send_wave(wave)
-        tried += len(wave)
-        outcomes = [(queue, row.pk in went) for queue, row in zip(queues, wave, strict=True)]
-        give_back([row for queue, ok in outcomes if not ok for row in queue])
-        queues = [queue for queue, ok in outcomes if ok and queue]
+    try:
+        while queues and lease.allows_another_item(stop_at):
+            wave = [queue.popleft() for queue in queues]
+            went = send_wave(wave)
+            tried += len(wave)
+            outcomes = [(queue, row.pk in went) for queue, row in zip(queues, wave, strict=True)]
+            give_back([row for queue, ok in outcomes if not ok for row in queue])
+            queues = [queue for queue, ok in outcomes if ok and queue]
+    finally:  # out of lease or budget, or stopped by a time limit: the rest is not ours to hold
+        give_back([row for queue in queues for row in queue])
     return tried
 
 

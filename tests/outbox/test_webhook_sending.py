@@ -277,6 +277,7 @@ def test_deliveries_sent_before_a_time_limit_stops_the_batch_are_recorded(
     WebhookEndpointFactory(organization=organization, url=webhook_sink.url)
     for n in range(3):
         emit_event(organization, aggregate=("ticket", n))
+    behind = emit_event(organization, aggregate=("ticket", 0))  # waits behind the first wave
     drain()
     post = deliveries.post_signed
     calls = []
@@ -294,5 +295,7 @@ def test_deliveries_sent_before_a_time_limit_stops_the_batch_are_recorded(
 
     states = dict(Delivery.objects.values_list("pk", "state"))
     assert [states[pk] for pk in calls] == ["delivered", "delivered", "pending"]
+    assert Delivery.objects.get(message=behind).state == "pending"
+    # Nothing stays leased: the unsent and the run behind the wave are free for the next worker.
     assert not Delivery.objects.filter(claimed_until__isnull=False).exists()
     assert len(webhook_sink.received) == 2
