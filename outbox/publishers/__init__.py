@@ -17,6 +17,11 @@ from django.utils.module_loading import import_string
 from outbox.services.batching import STOP_NOW
 
 
+class NotTried(Exception):
+    """What a publisher answers for a message it did not get to before its batch had to stop;
+    the message counts no attempt and keeps its lease for nobody."""
+
+
 class Publisher:
     name: str = ""
     writes_to_database: bool = False
@@ -24,10 +29,14 @@ class Publisher:
     def publish(self, message) -> None:
         raise NotImplementedError
 
-    def publish_many(self, messages: list) -> dict[int, Exception]:
-        """Publish each message; return the errors of those that must be retried, by message id."""
+    def publish_many(self, messages: list, keep_going=lambda: True) -> dict[int, Exception]:
+        """Publish each message while `keep_going()`; return the errors of those that must be
+        retried, by message id, and NotTried for those it did not get to."""
         refused = {}
-        for message in messages:
+        for index, message in enumerate(messages):
+            if not keep_going():
+                refused.update({rest.id: NotTried() for rest in messages[index:]})
+                break
             try:
                 if self.writes_to_database:  # its writes commit, or roll back, alone
                     with transaction.atomic():

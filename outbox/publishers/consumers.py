@@ -44,9 +44,9 @@ class InProcessConsumers(Publisher):
         for name, handler in self._handlers(message):
             apply_once(name, handler, message)
 
-    def publish_many(self, messages: list[OutboxMessage]) -> dict[int, Exception]:
+    def publish_many(self, messages: list[OutboxMessage], keep_going=lambda: True) -> dict:
         # Most events have no in-process handler: they need no transaction at all.
-        return super().publish_many([m for m in messages if self._handlers(m)])
+        return super().publish_many([m for m in messages if self._handlers(m)], keep_going)
 
     @staticmethod
     def _handlers(message: OutboxMessage) -> list[tuple[str, Handler]]:

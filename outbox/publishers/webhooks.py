@@ -17,7 +17,7 @@ class WebhookFanout(Publisher):
     def publish(self, message: OutboxMessage) -> None:
         self._queue(self._deliveries([message]))
 
-    def publish_many(self, messages: list[OutboxMessage]) -> dict[int, Exception]:
+    def publish_many(self, messages: list[OutboxMessage], keep_going=lambda: True) -> dict:
         """Queue the deliveries of a whole batch in one transaction: two statements, not two
         per message; if that fails, one by one, so a message that cannot go fails alone."""
         try:
@@ -26,7 +26,7 @@ class WebhookFanout(Publisher):
         except STOP_NOW:
             raise
         except Exception:
-            return super().publish_many(messages)
+            return super().publish_many(messages, keep_going)
         return {}
 
     def _deliveries(self, messages: list[OutboxMessage]) -> list[Delivery]:

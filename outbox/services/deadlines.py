@@ -27,10 +27,16 @@ class _Deadline:
 
 class Watchdog:
     def __init__(self) -> None:
+        self._numbers = itertools.count()
+        self._start_afresh()
+        # A forked child (a Celery pool process) inherits neither the thread nor a lock that
+        # another thread may have held at the fork.
+        os.register_at_fork(after_in_child=self._start_afresh)
+
+    def _start_afresh(self) -> None:
         self._condition = threading.Condition()
         self._pending: list[_Deadline] = []
-        self._numbers = itertools.count()
-        self._owner_pid: int | None = None
+        self._running = False
 
     @contextlib.contextmanager
     def deadline(self, seconds: float, cut_off: Callable[[], None]) -> Iterator[threading.Event]:
@@ -49,9 +55,8 @@ class Watchdog:
                 entry.done = True
 
     def _ensure_running(self) -> None:
-        # A forked child (a Celery pool process) inherits the object but not the thread.
-        if self._owner_pid != os.getpid():
-            self._owner_pid, self._pending = os.getpid(), []
+        if not self._running:
+            self._running = True
             threading.Thread(target=self._watch, name="deadline-watchdog", daemon=True).start()
 
     def _watch(self) -> None:

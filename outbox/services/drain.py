@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from outbox import metrics
 from outbox.models import OutboxMessage
-from outbox.publishers import Publisher, configured_publishers
+from outbox.publishers import NotTried, Publisher, configured_publishers
 from outbox.services.batching import (
     Lease,
     describe,
@@ -106,32 +106,48 @@ def _can_go(message: OutboxMessage, now) -> bool:
     return message.state == OutboxMessage.State.PENDING and message.available_at <= now and unleased
 
 
-def publish_wave(wave: list[OutboxMessage], publishers: tuple[Publisher, ...]) -> set[int]:
-    """Offer leased messages (one per aggregate) to the publishers that have not taken them,
-    then record every outcome; return the ids every publisher took."""
+def publish_wave(
+    wave: list[OutboxMessage], publishers: tuple[Publisher, ...], keep_going=lambda: True
+) -> set[int]:
+    """Offer leased messages (one per aggregate) to the publishers that have not taken them
+    while `keep_going()`, then record every outcome; return the ids every publisher took.
+
+    A message that failed somewhere counts an attempt and backs off; one that every publisher
+    took is published; one that some publisher did not get to (the batch had to stop, or a time
+    limit struck) keeps what the others took and counts no attempt. All are recorded even when
+    a time limit stops the wave.
+    """
+    names = {publisher.name for publisher in publishers}
     failures: dict[int, list[str]] = {message.id: [] for message in wave}
-    for publisher in publishers:
-        offered = [m for m in wave if publisher.name not in m.completed_publishers]
-        if not offered:
-            continue
-        refused = publisher.publish_many(offered)
-        for message in offered:
-            if message.id in refused:
-                failures[message.id].append(f"{publisher.name}: {describe(refused[message.id])}")
-            else:
-                message.completed_publishers.append(publisher.name)
-        metrics.PUBLISHED.labels(publisher=publisher.name).inc(len(offered) - len(refused))
-        if refused:
-            metrics.PUBLISH_FAILURES.labels(publisher=publisher.name).inc(len(refused))
-    now = timezone.now()
-    for message in wave:
-        _settle(message, failures[message.id], now)
-    held = record_outcomes(wave, OUTCOME_FIELDS)
-    if held < len(wave):
-        logger.warning(
-            "Leases on %s outbox messages expired before their outcome", len(wave) - held
-        )
-    return {message.id for message in wave if not failures[message.id]}
+    try:
+        for publisher in publishers:
+            offered = [m for m in wave if publisher.name not in m.completed_publishers]
+            if not offered:
+                continue
+            refused = publisher.publish_many(offered, keep_going)
+            failed = 0
+            for message in offered:
+                error = refused.get(message.id)
+                if error is None:
+                    message.completed_publishers.append(publisher.name)
+                elif not isinstance(error, NotTried):
+                    failures[message.id].append(f"{publisher.name}: {describe(error)}")
+                    failed += 1
+            metrics.PUBLISHED.labels(publisher=publisher.name).inc(len(offered) - len(refused))
+            if failed:
+                metrics.PUBLISH_FAILURES.labels(publisher=publisher.name).inc(failed)
+    finally:
+        settled = [m for m in wave if failures[m.id] or names <= set(m.completed_publishers)]
+        now = timezone.now()
+        for message in settled:
+            _settle(message, failures[message.id], now)
+        held = record_outcomes(settled, OUTCOME_FIELDS)
+        record_outcomes([m for m in wave if m not in settled], ["completed_publishers"])
+        if held < len(settled):
+            logger.warning(
+                "Leases on %s outbox messages expired before their outcome", len(settled) - held
+            )
+    return {message.id for message in settled if not failures[message.id]}
 
 
 def publish_message(message: OutboxMessage, publishers: tuple[Publisher, ...]) -> bool:
@@ -167,7 +183,7 @@ def drain_batch(limit: int | None = None, stop_at: float | None = None) -> int:
         [[head, *run] for head, run in zip(heads, runs, strict=True)],
         lease,
         stop_at,
-        lambda wave: publish_wave(wave, publishers),
+        lambda wave: publish_wave(wave, publishers, lambda: lease.allows_another_item(stop_at)),
     )
 
 

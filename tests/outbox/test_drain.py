@@ -2,6 +2,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -10,7 +11,14 @@ from outbox.models import Delivery, OutboxMessage
 from outbox.publishers import configured_publishers
 from outbox.publishers.webhooks import WebhookFanout
 from outbox.services.batching import Lease, record_outcomes, retry_delay
-from outbox.services.drain import CLAIM_SQL, claim_batch, drain, drain_batch, publish_message
+from outbox.services.drain import (
+    CLAIM_SQL,
+    claim_batch,
+    drain,
+    drain_batch,
+    publish_message,
+    publish_wave,
+)
 from outbox.services.locking import skip_locked_clause
 from outbox.services.redrive import redrive_messages
 from tests.concurrency import run_concurrently
@@ -307,3 +315,49 @@ def test_outcomes_are_recorded_in_one_go_only_for_the_rows_still_held(db, organi
 
     rows = {m.pk: (m.last_error, m.claimed_until is None) for m in OutboxMessage.objects.all()}
     assert rows == {held.pk: ("seen", True), lost.pk: ("", False)}
+
+
+def claimed_wave(organization, size: int) -> list[OutboxMessage]:
+    for n in range(size):
+        emit_event(organization, aggregate=("thing", n))
+    return claim_batch(size, Lease.take())
+
+
+def test_a_wave_stops_when_its_batch_must_and_counts_no_attempt_for_the_rest(
+    db, organization, recording
+):
+    wave = claimed_wave(organization, 3)
+    answers = iter([True, True, False])
+
+    went = publish_wave(wave, configured_publishers(), keep_going=lambda: next(answers, False))
+
+    assert went == {wave[0].pk, wave[1].pk}
+    rest = OutboxMessage.objects.get(pk=wave[2].pk)
+    assert (rest.state, rest.attempts, rest.claimed_until) == ("pending", 0, None)
+    assert rest.completed_publishers == ["consumers"]  # what it took is not redone
+    assert len(recording.published()) == 2
+
+
+def test_a_time_limit_in_the_middle_of_a_wave_leaves_nothing_leased(
+    db, organization, recording, monkeypatch
+):
+    wave = claimed_wave(organization, 3)
+    publish = RecordingPublisher.publish
+    calls = []
+
+    def publish_until_the_time_limit(self, message):
+        calls.append(message.pk)
+        if len(calls) == 2:  # what Celery raises in the task at its soft time limit
+            raise SoftTimeLimitExceeded()
+        publish(self, message)
+
+    monkeypatch.setattr(RecordingPublisher, "publish", publish_until_the_time_limit)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        publish_wave(wave, configured_publishers())
+
+    # The interrupted publisher's batch is unknown, so it is offered again (at least once);
+    # what the publisher before it took is kept, no attempt is counted and nothing stays leased.
+    for row in OutboxMessage.objects.all():
+        assert (row.state, row.attempts, row.claimed_until) == ("pending", 0, None)
+        assert row.completed_publishers == ["consumers"]
