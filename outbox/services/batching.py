@@ -55,7 +55,7 @@ def record_outcomes(rows: list, fields: list[str], lease_field: str = "claimed_u
     """As record_outcome for many rows in one round trip; return how many were still held.
 
     One UPDATE per row, sent together (psycopg pipelines `executemany`): a batch pays one wait
-    for the database instead of one per row.
+    for the database instead of one per row. A row with no lease is not held: it is left alone.
     """
     if not rows:
         return 0

@@ -30,7 +30,6 @@ from outbox.services.batching import (
     describe,
     give_back,
     lease_runs,
-    record_outcome,
     record_outcomes,
     repeat_batches,
     scheduled_delay,
@@ -172,13 +171,6 @@ def post_signed(delivery: Delivery, kept: KeptConnections | None = None) -> int:
         answer = prefix[:200].decode(errors="replace")
         raise DeliveryFailed(f"HTTP {status}: {answer}".rstrip(": "), status_code=status)
     return status
-
-
-def attempt(delivery: Delivery, kept: KeptConnections | None = None) -> bool:
-    """Send a leased delivery with no transaction open, record the outcome; say if it arrived."""
-    send(delivery, kept)
-    record_outcome(delivery, OUTCOME_FIELDS)
-    return delivery.state == Delivery.State.DELIVERED
 
 
 def send(delivery: Delivery, kept: KeptConnections | None = None) -> None:
