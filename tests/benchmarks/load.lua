@@ -1,4 +1,4 @@
--- wrk script of test_api_overhead.py. Headers come from wrk's -H; the arguments after `--` are
+-- wrk script of the benchmarks (rounds.wrk_round). Headers come from wrk's -H; the arguments after `--` are
 --   get                                      the URL's GET as it is
 --   create <run>                             POST a ticket, each with its own Idempotency-Key
 --   act <run> <path with {key}> <KEY:VERSION:STATUS,...>

@@ -49,18 +49,13 @@ WRK_SCRIPT = Path(__file__).with_name("load.lua")
 
 
 def wrk_round(
-    url: str,
-    *args: str,
-    headers: dict[str, str],
-    seconds: float,
-    script: Path = WRK_SCRIPT,
-    threads: int = 8,
+    url: str, *args: str, headers: dict[str, str], seconds: float, threads: int = 8
 ) -> dict:
-    """Run wrk with a script of ours at 8 connections for `seconds`; what it counted.
+    """Run wrk with load.lua at 8 connections for `seconds`; what it counted.
 
-    load.lua runs one connection per thread; every script prints the same RESULT line.
+    `act` and `assign` need one connection per thread (the default).
     """
-    command = [shutil.which("wrk"), f"-t{threads}", "-c8", f"-d{seconds}s", "-s", str(script)]
+    command = [shutil.which("wrk"), f"-t{threads}", "-c8", f"-d{seconds}s", "-s", str(WRK_SCRIPT)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     result = subprocess.run(
